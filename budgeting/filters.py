@@ -1,0 +1,36 @@
+"""FilterSets for budgets and their ledgers, shared by the API and the pages."""
+
+import django_filters
+
+from budgeting.models import Budget, LedgerEntry, LedgerKind
+from presales.periods import validate_quarter
+
+
+class BudgetFilter(django_filters.FilterSet):
+    period = django_filters.CharFilter(validators=[validate_quarter])
+    owner = django_filters.NumberFilter(field_name="owner_id")
+    region = django_filters.CharFilter(field_name="owner__regions__code", distinct=True)
+
+    class Meta:
+        model = Budget
+        fields = ["period", "owner", "region"]
+
+
+class LedgerFilter(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=LedgerKind.choices)
+    booking = django_filters.NumberFilter(field_name="booking_id")
+    to = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    flagged = django_filters.BooleanFilter(method="filter_flagged")
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["kind", "booking"]
+
+    def filter_flagged(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(overrun__gt=0) if value else queryset.filter(overrun=0)
+
+
+# "from" is a Python keyword, so it cannot be declared in the class body.
+LedgerFilter.base_filters["from"] = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")

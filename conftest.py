@@ -1,0 +1,142 @@
+"""Personas shared by every app's tests: a rep, another rep, an engineer, another engineer,
+a manager of the region, a manager of another region, a lead and an admin."""
+
+import os
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from presales.choices import Role
+from presales.tests.factories import PASSWORD, RegionFactory, SolutionFactory, make_user
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests are deselected (not skipped) in the SQLite pass of the suite."""
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return
+    kept = [item for item in items if "postgresql" not in item.keywords]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if "postgresql" in item.keywords])
+        items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Throttle counters and other cached state must not leak between tests.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def north(db):
+    return RegionFactory(code="north", name="华北 North China")
+
+
+@pytest.fixture
+def east(db):
+    return RegionFactory(code="east", name="华东 East China")
+
+
+@pytest.fixture
+def solution_a(db):
+    return SolutionFactory(code="A", name="智慧城市 Smart City")
+
+
+@pytest.fixture
+def rep(north):
+    return make_user("rep", roles=[Role.SALES], regions=[north], display_name="销售 Rep")
+
+
+@pytest.fixture
+def other_rep(north):
+    return make_user("other_rep", roles=[Role.SALES], regions=[north], display_name="Other Rep")
+
+
+@pytest.fixture
+def engineer_user(north):
+    return make_user("engineer", roles=[Role.ENGINEER], regions=[north], display_name="王工 Wang")
+
+
+@pytest.fixture
+def manager(north):
+    return make_user("manager", roles=[Role.MANAGER], regions=[north], display_name="North Manager")
+
+
+@pytest.fixture
+def other_manager(east):
+    return make_user("other_manager", roles=[Role.MANAGER], regions=[east], display_name="East Manager")
+
+
+@pytest.fixture
+def lead(north):
+    return make_user("lead", roles=[Role.LEAD], regions=[north], display_name="Lead")
+
+
+@pytest.fixture
+def admin_user(north):
+    return make_user("admin", roles=[Role.ADMIN], regions=[north], display_name="Admin")
+
+
+@pytest.fixture
+def api():
+    """An API client; ``api.as_user(user)`` authenticates it with a real token."""
+    client = APIClient()
+
+    def as_user(user):
+        from rest_framework.authtoken.models import Token
+
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    client.as_user = as_user
+    return client
+
+
+# --- Browser tests --------------------------------------------------------------------------
+# Debian's Chromium, driven by Playwright's sync API; Playwright never downloads a browser here.
+CHROMIUM_PATH = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page(monkeypatch, live_server):
+    """A fresh headless page whose browser asks for Chinese, as the users' browsers do.
+
+    Playwright's sync API keeps an event loop running in this thread, which Django would take
+    for async code and refuse database access from the test; the test itself is synchronous.
+    """
+    if not os.path.exists(CHROMIUM_PATH):
+        pytest.skip(f"{CHROMIUM_PATH} is not installed (apt-get install chromium)")
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="zh-CN", base_url=live_server.url)
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+            # Database work done while Playwright's loop runs (the persona fixtures) gets its own
+            # connection, which nothing else would close; on PostgreSQL it would then block
+            # dropping the test database.
+            connections.close_all()

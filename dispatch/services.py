@@ -1,0 +1,78 @@
+"""Writes of engineers: profile, solutions, skills, working hours and time off."""
+
+import datetime as dt
+
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from dispatch.models import Engineer, EngineerSkill, TimeOff, WorkingHours
+from presales.choices import Role
+from presales.exceptions import ValidationFailed
+from presales.models import Rate, Region, Skill, Solution, User
+
+
+@transaction.atomic
+def engineer_upsert(
+    *,
+    user: User,
+    region: Region,
+    resource_type: str,
+    grade: str,
+    time_zone: str,
+    solutions: list[Solution],
+    skills: dict[Skill, int],
+    working_hours: list[tuple[int, dt.time, dt.time]],
+    time_off: list[tuple[dt.datetime, dt.datetime]],
+    home_office: str = "",
+) -> Engineer:
+    """Create an engineer's profile or make it exactly this one.
+
+    Bookings price themselves from the rate card, so a resource type × grade without a rate is
+    refused. Unchanged skills, hours and time off are kept, so history shows only real changes.
+    """
+    _check_profile(user=user, resource_type=resource_type, grade=grade)
+    _check_intervals("working_hours", [(start, end) for _day, start, end in working_hours])
+    _check_intervals("time_off", time_off)
+    if any(not 1 <= day <= 7 for day, _start, _end in working_hours):
+        raise ValidationFailed(fields={"working_hours": [_("Weekdays are 1 (Monday) to 7 (Sunday).")]})
+    engineer = Engineer.objects.select_for_update().filter(user=user).first() or Engineer(user=user)
+    engineer.region, engineer.home_office, engineer.time_zone = region, home_office, time_zone
+    engineer.resource_type, engineer.grade = resource_type, grade
+    engineer.full_clean()
+    engineer.save()
+    engineer.solutions.set(solutions)
+    _replace(engineer.skill_levels, EngineerSkill, [{"skill": s, "level": level} for s, level in skills.items()])
+    _replace(engineer.working_hours, WorkingHours, [{"weekday": d, "start": s, "end": e} for d, s, e in working_hours])
+    _replace(engineer.time_off, TimeOff, [{"start": start, "end": end} for start, end in time_off])
+    return engineer
+
+
+def _check_profile(*, user: User, resource_type: str, grade: str) -> None:
+    if not user.has_role(Role.ENGINEER):
+        raise ValidationFailed(fields={"user": [_("%(user)s is not an engineer.") % {"user": user.username}]})
+    if not Rate.objects.filter(resource_type=resource_type, grade=grade).exists():
+        message = _("The rate card has no rate for %(type)s / %(grade)s.") % {"type": resource_type, "grade": grade}
+        raise ValidationFailed(fields={"grade": [message]})
+
+
+def _check_intervals(field: str, intervals: list[tuple]) -> None:
+    if any(end <= start for start, end in intervals):
+        raise ValidationFailed(fields={field: [_("Every interval must end after it starts.")]})
+
+
+def _replace(related: models.Manager, model: type[models.Model], rows: list[dict]) -> None:
+    """Make the engineer's related rows exactly ``rows``, touching only those that differ."""
+    wanted = {tuple(row.values()): row for row in rows}
+    names = list(rows[0]) if rows else []
+    kept = set()
+    for obj in related.all():
+        key = tuple(getattr(obj, name) for name in names)
+        if key in wanted and key not in kept:
+            kept.add(key)
+        else:
+            obj.delete()
+    for key, row in wanted.items():
+        if key not in kept:
+            obj = model(engineer=related.instance, **row)
+            obj.full_clean()
+            obj.save()

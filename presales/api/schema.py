@@ -1,0 +1,27 @@
+"""OpenAPI: every operation also documents the error bodies the server can answer with."""
+
+from drf_spectacular import openapi
+from rest_framework.permissions import AllowAny
+
+from presales.api.errors import ErrorSerializer, ValidationErrorSerializer
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
+        errors = {"429": ErrorSerializer}
+        if self.method in ("POST", "PUT", "PATCH") or self._is_list_view():
+            errors["400"] = ValidationErrorSerializer
+        if not public:
+            errors["401"] = ErrorSerializer
+            errors["403"] = ErrorSerializer
+        if "{" in self.path:
+            errors["404"] = ErrorSerializer
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            errors["409"] = ErrorSerializer
+        for status, serializer in errors.items():
+            responses.setdefault(status, self._get_response_for_code(serializer, status, direction=direction))
+        return responses

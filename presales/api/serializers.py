@@ -1,0 +1,115 @@
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from presales.choices import Role
+from presales.models import Customer, Opportunity, Rate, Region, Skill, Solution, User
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
+
+    def validate(self, attrs):
+        user = authenticate(self.context["request"], username=attrs["username"], password=attrs["password"])
+        if user is None or not user.is_active:
+            raise serializers.ValidationError(_("Unable to sign in with these credentials."), code="authorization")
+        attrs["user"] = user
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class MeSerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(source="name")
+    roles = serializers.SerializerMethodField()
+    regions = serializers.SerializerMethodField()
+    engineer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "roles", "regions", "engineer"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Role.choices)))
+    def get_roles(self, user) -> list[str]:
+        return sorted(user.role_codes)
+
+    def get_regions(self, user) -> list[str]:
+        return user.region_codes
+
+    def get_engineer(self, user) -> int | None:
+        # The engineer profile lives in dispatch; read through the reverse accessor so that
+        # presales does not import an app that depends on it.
+        engineer = getattr(user, "engineer", None)
+        return engineer.pk if engineer else None
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["code", "name"]
+
+
+class SolutionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Solution
+        fields = ["code", "name", "slight_delay_hours"]
+
+
+class SkillSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Skill
+        fields = ["code", "name"]
+
+
+class RateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Rate
+        fields = ["id", "resource_type", "grade", "hourly_rate"]
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "tier", "region"]
+
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    customer = serializers.PrimaryKeyRelatedField(read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    solution = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    owner = serializers.PrimaryKeyRelatedField(read_only=True)
+    owner_name = serializers.CharField(source="owner.name", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "name",
+            "customer",
+            "customer_name",
+            "region",
+            "solution",
+            "project_class",
+            "stage",
+            "owner",
+            "owner_name",
+            "created_at",
+        ]
+
+
+class OpportunityCreateSerializer(serializers.Serializer):
+    """Shape only: the rules (the rep's own region, …) live in opportunity_create."""
+
+    name = serializers.CharField(max_length=200)
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    solution = serializers.SlugRelatedField(slug_field="code", queryset=Solution.objects.all())
+    project_class = serializers.ChoiceField(choices=Opportunity._meta.get_field("project_class").choices)
+    stage = serializers.ChoiceField(choices=Opportunity._meta.get_field("stage").choices, required=False)

@@ -1,0 +1,51 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    SALES = "sales", _("Sales rep")
+    ENGINEER = "engineer", _("Engineer")
+    MANAGER = "manager", _("Manager")
+    LEAD = "lead", _("Delivery-centre lead")
+    ADMIN = "admin", _("Administrator")
+
+
+class CustomerTier(models.TextChoices):
+    A = "A", _("A · strategic")
+    B = "B", _("B · key")
+    C = "C", _("C")
+    D = "D", _("D")
+
+
+class ProjectClass(models.TextChoices):
+    A = "A", _("Class A")
+    B = "B", _("Class B")
+    C = "C", _("Class C")
+    D = "D", _("Class D")
+    E = "E", _("Class E")
+
+
+class PresalesStage(models.TextChoices):
+    QUALIFICATION = "qualification", _("Qualification")
+    VALUE_PRESENTATION = "value_presentation", _("Value presentation")
+    BID_PREPARATION = "bid_preparation", _("Bid preparation")
+    BIDDING = "bidding", _("Bidding")
+
+
+# Stages in which engineers may be dispatched: everything after qualification.
+DISPATCHABLE_STAGES = (
+    PresalesStage.VALUE_PRESENTATION,
+    PresalesStage.BID_PREPARATION,
+    PresalesStage.BIDDING,
+)
+
+
+class Activity(models.TextChoices):
+    EXCHANGE = "exchange", _("Customer exchange")
+    WORKSHOP = "workshop", _("Workshop")
+    CASE_VISIT = "case_visit", _("Case visit")
+    POC = "poc", _("Proof of concept")
+    SOLUTION_DESIGN = "solution_design", _("Solution design")
+    BID_WRITING = "bid_writing", _("Bid writing")
+    BIDDING = "bidding", _("Bidding")
+    OTHER = "other", _("Other")

@@ -1,0 +1,60 @@
+"""Errors that carry a machine code; one API handler and the pages map them to responses."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicationError(Exception):
+    code = "error"
+    status = 400
+    default_message = _("The request could not be completed.")
+
+    def __init__(self, message=None, *, fields: dict | None = None):
+        self.message = message or self.default_message
+        self.fields = fields
+        super().__init__(str(self.message))
+
+
+class ValidationFailed(ApplicationError):
+    """Input that breaks a rule; ``fields`` maps a field name to its messages."""
+
+    code = "invalid"
+    status = 400
+    default_message = _("Invalid input.")
+
+
+class PermissionDenied(ApplicationError):
+    code = "permission_denied"
+    status = 403
+    default_message = _("You do not have permission to perform this action.")
+
+
+class NotFound(ApplicationError):
+    code = "not_found"
+    status = 404
+    default_message = _("Not found.")
+
+
+class InvalidState(ApplicationError):
+    code = "invalid_state"
+    status = 409
+    default_message = _("This action is not possible in the object's current state.")
+
+
+class IdempotencyKeyReused(ApplicationError):
+    code = "idempotency_key_reused"
+    status = 409
+    default_message = _("This Idempotency-Key was already used with a different request.")
+
+
+class BudgetExceeded(ApplicationError):
+    code = "budget_exceeded"
+    status = 409
+    default_message = _("The budget's remaining amount does not cover this.")
+
+
+class Busy(ApplicationError):
+    """A lock could not be had in time; the client may retry."""
+
+    code = "busy"
+    status = 409
+    default_message = _("Someone else is changing this right now; please try again.")

@@ -1,0 +1,28 @@
+"""Page forms. They check the shape of input only; the services decide the rules."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from presales.choices import PresalesStage, ProjectClass
+from presales.models import Region, Solution
+from presales.selectors import customer_list
+
+
+class OpportunityForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)
+    # Every region is offered: whether the rep covers it is the service's rule, and its
+    # message is shown on this field.
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.all())
+    solution = forms.ModelChoiceField(label=_("Solution"), queryset=Solution.objects.all())
+    project_class = forms.ChoiceField(label=_("Project class"), choices=ProjectClass.choices)
+    stage = forms.ChoiceField(
+        label=_("Presales stage"), choices=PresalesStage.choices, initial=PresalesStage.QUALIFICATION
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = customer_list(user=user)
+        first_region = user.regions.order_by("code").first()
+        if first_region is not None:
+            self.fields["region"].initial = first_region.pk

@@ -1,0 +1,46 @@
+"""Navigation per role: one table, read by the base layout and by the home redirect."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from presales.choices import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str
+    roles: tuple[str, ...]
+
+
+NAV_ITEMS = (
+    NavItem("dispatch:find", _("Find engineers"), (Role.SALES,)),
+    NavItem("presales:opportunities", _("Opportunities"), (Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)),
+    NavItem("budgeting:mine", _("My budget"), (Role.SALES,)),
+    NavItem("dispatch:my-schedule", _("My schedule"), (Role.ENGINEER,)),
+    NavItem("monitoring:dashboard", _("Regional dashboard"), (Role.MANAGER, Role.LEAD, Role.ADMIN)),
+)
+
+# Where each role lands after signing in, in order of precedence.
+HOME_BY_ROLE = (
+    (Role.SALES, "dispatch:find"),
+    (Role.ENGINEER, "dispatch:my-schedule"),
+    (Role.MANAGER, "monitoring:dashboard"),
+    (Role.LEAD, "monitoring:dashboard"),
+    (Role.ADMIN, "monitoring:dashboard"),
+)
+
+
+def nav_items_for(user) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    return [item for item in NAV_ITEMS if user.has_role(*item.roles)]
+
+
+def home_url_for(user) -> str:
+    for role, url_name in HOME_BY_ROLE:
+        if user.has_role(role):
+            return reverse(url_name)
+    return reverse("presales:no-role")

@@ -1,0 +1,81 @@
+"""Writes of the organisation: people, roles and opportunities."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from presales.choices import PresalesStage, Role
+from presales.exceptions import PermissionDenied, ValidationFailed
+from presales.models import Customer, Opportunity, Region, RoleAssignment, Solution, User
+
+
+@transaction.atomic
+def user_upsert(
+    *,
+    username: str,
+    display_name: str,
+    roles: Iterable[str],
+    regions: Iterable[Region],
+    rank: str = "",
+    email: str = "",
+    password: str | None = None,
+) -> User:
+    """Create or update a person with exactly these roles and regions.
+
+    Admins also get Django's staff and superuser flags, so the admin site is theirs.
+    Without a password the account cannot sign in until one is set.
+    """
+    roles = sorted(set(roles))
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ValidationFailed(fields={"roles": [_("Unknown role: %s") % ", ".join(sorted(unknown))]})
+    user = User.objects.filter(username=username).first() or User(username=username)
+    user.display_name = display_name
+    user.rank = rank
+    user.email = email or user.email
+    user.is_staff = user.is_superuser = Role.ADMIN in roles
+    if password:
+        user.set_password(password)
+    elif not user.pk:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    user.regions.set(list(regions))
+    RoleAssignment.objects.filter(user=user).exclude(role__in=roles).delete()
+    for role in roles:
+        RoleAssignment.objects.get_or_create(user=user, role=role)
+    user._role_codes = frozenset(roles)
+    return user
+
+
+@transaction.atomic
+def opportunity_create(
+    *,
+    owner: User,
+    name: str,
+    customer: Customer,
+    region: Region,
+    solution: Solution,
+    project_class: str,
+    stage: str = PresalesStage.QUALIFICATION,
+    key: str | None = None,
+) -> Opportunity:
+    """A rep opens an opportunity in one of their own regions; they are its owner."""
+    if not owner.has_role(Role.SALES):
+        raise PermissionDenied(_("Only sales reps own opportunities."))
+    if not owner.regions.filter(pk=region.pk).exists():
+        raise ValidationFailed(fields={"region": [_("You do not cover region %s.") % region.code]})
+    opportunity = Opportunity(
+        key=key,
+        name=name,
+        customer=customer,
+        region=region,
+        solution=solution,
+        project_class=project_class,
+        stage=stage,
+        owner=owner,
+    )
+    opportunity.full_clean()
+    opportunity.save()
+    return opportunity

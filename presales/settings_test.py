@@ -1,0 +1,16 @@
+"""Settings for the test suite: the environment's settings, minus HTTPS-only behaviour."""
+
+import os
+
+# The test client and the browser tests talk plain HTTP to a local server.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SECURE_COOKIES", "0")
+
+from presales.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# WhiteNoise serves from STATIC_ROOT when DEBUG is off; tests use the finders instead.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite: static checks, then pytest on PostgreSQL, then on SQLite.
+# Needs PostgreSQL, Redis and Debian's chromium; starts the services if they are down and
+# fails, saying how to install, if one is missing. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${VENV:-.venv}/bin
+
+command -v /usr/bin/chromium >/dev/null || {
+  echo "test.sh: the browser tests need Debian's chromium: sudo apt-get install chromium (or run: bash .ci/run)" >&2
+  exit 1
+}
+bash scripts/services.sh
+
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
+export TEST_BROKER_URL=${TEST_BROKER_URL:-redis://127.0.0.1:6379/1}
+export PG_DATABASE_URL=${PG_DATABASE_URL:-postgres://presales:presales@127.0.0.1:5432/presales}
+export PRESALES_VAR_DIR=${PRESALES_VAR_DIR:-$PWD/var/test}
+mkdir -p "$PRESALES_VAR_DIR"
+
+echo "== static checks"
+"$BIN/ruff" check .
+"$BIN/ruff" format --check .
+DJANGO_SETTINGS_MODULE=presales.settings_test "$BIN/python" manage.py makemigrations --check --dry-run
+DJANGO_SETTINGS_MODULE=presales.settings_test "$BIN/python" manage.py check
+
+status=0
+echo "== pytest on PostgreSQL"
+DATABASE_URL=$PG_DATABASE_URL "$BIN/pytest" -p no:cacheprovider "$@" || status=$?
+echo "== pytest on SQLite"
+DATABASE_URL= "$BIN/pytest" -p no:cacheprovider "$@" || status=$?
+exit $status
