@@ -1,5 +1,6 @@
 """Scenario sections of budgeting: the budget policy, sales targets and attainment."""
 
+from budgeting.ledger import budget_open
 from budgeting.models import Attainment, SalesTarget
 from budgeting.services import attainment_set, budget_policy_update, sales_target_set
 from presales.choices import CustomerTier
@@ -30,6 +31,14 @@ def load_sales_targets(ctx: ScenarioContext, section: Node) -> None:
         with record.guard():
             row = sales_target_set(rep=rep, period=period, tier=tier, target=record["target"].decimal())
         ctx.remember("sales target", (rep.username, period, tier), row)
+    # Every rep × quarter with targets has a budget; attainment is loaded first (order 65) so
+    # the allocation line is final, not an allocation followed by a correction.
+    for rep, period in sorted({(t.rep, t.period) for t in ctx.objects["sales target"].values()}, key=_by_rep):
+        budget_open(rep=rep, period=period)
+
+
+def _by_rep(pair):
+    return pair[0].pk, pair[1]
 
 
 def load_attainment(ctx: ScenarioContext, section: Node) -> None:
@@ -43,4 +52,4 @@ def load_attainment(ctx: ScenarioContext, section: Node) -> None:
 
 register("budget_policy", load_budget_policy, order=45)
 register("sales_targets", load_sales_targets, order=70)
-register("attainment", load_attainment, order=75)
+register("attainment", load_attainment, order=65)

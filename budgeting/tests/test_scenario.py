@@ -57,3 +57,16 @@ def test_a_broken_budget_section_names_the_record_and_field_and_changes_nothing(
         load(broken_copy(tmp_path, change))
     assert message in str(raised.value)
     assert not any(row_counts().values())
+
+
+def test_the_import_opens_every_budget_with_the_reference_figures(loaded):
+    from budgeting.models import Budget
+
+    budgets = {(b.owner.username, b.period): b for b in Budget.objects.select_related("owner")}
+    assert set(budgets) == {("rep_a", "2026Q2"), ("rep_b", "2026Q2"), ("rep_a", "2026Q1"), ("rep_b", "2026Q1")}
+    rep_a, rep_b = budgets["rep_a", "2026Q2"], budgets["rep_b", "2026Q2"]
+    assert rep_a.allocated == rep_b.allocated == Decimal("250000.00")
+    assert rep_a.basis["tiers"]["A"]["amount"] == "150000.00"
+    assert rep_a.basis["tiers"]["B"]["amount"] == "100000.00"
+    assert rep_a.basis["attainment"] == "1.0000"
+    assert [(e.kind, e.amount) for e in rep_a.entries.all()] == [("allocate", Decimal("250000.00"))]

@@ -4,7 +4,7 @@ Each app loads its own sections from its own ``scenario.py``, registered here wi
 and found by autodiscovery, so presales never imports the apps built on it
 (presales ← budgeting ← dispatch ← grabbing). Orders in use: regions 10, solutions 20,
 skills 30, rates 40, budget_policy 45, users 50, engineers 55, customers 60,
-sales_targets 70, attainment 75, opportunities 80.
+sales_targets 70, attainment 65, opportunities 80.
 
 A file is one transaction: the first error is raised as a ``ScenarioError`` naming the record
 and field (``engineers[3].skills[1].code``) and leaves the database untouched. Keys, codes and
