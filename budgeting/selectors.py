@@ -107,3 +107,58 @@ def sales_targets_by_quarter(*, rep: User) -> list[dict]:
             }
         )
     return rows
+
+
+def budget_periods(*, user: User, owner: User | None = None) -> list[str]:
+    """The quarters the user may see budgets for (of one owner when given), newest first."""
+    qs = budget_list(user=user)
+    if owner is not None:
+        qs = qs.filter(owner=owner)
+    return sorted(set(qs.values_list("period", flat=True)), reverse=True)
+
+
+def _pct(part: Decimal, whole: Decimal) -> str:
+    """A bar segment's width in percent, written with a dot whatever the page's language."""
+    return f"{(part / whole * 100) if whole > 0 else 0:.2f}"
+
+
+def budget_summary(*, budget: Budget) -> dict:
+    """The figures of one budget, its bar segments and its allocation basis as rows."""
+    remaining = budget.remaining
+    spent, reserved, free = max(budget.spent, ZERO), max(budget.reserved, ZERO), max(remaining, ZERO)
+    whole = spent + reserved + free
+    basis = budget.basis or {}
+    labels = dict(CustomerTier.choices)
+    tiers = [
+        {
+            "tier": tier,
+            "label": labels.get(tier, tier),
+            "target": Decimal(row["target"]),
+            "ratio": Decimal(row["ratio"]),
+            "amount": Decimal(row["amount"]),
+        }
+        for tier, row in (basis.get("tiers") or {}).items()
+    ]
+
+    def dec(key):
+        value = basis.get(key)
+        return None if value is None else Decimal(value)
+
+    return {
+        "budget": budget,
+        "allocated": budget.allocated,
+        "adjustments": budget.adjustments,
+        "reserved": budget.reserved,
+        "spent": budget.spent,
+        "remaining": remaining,
+        "overrun": budget.overrun,
+        "bar": {"spent": _pct(spent, whole), "reserved": _pct(reserved, whole), "remaining": _pct(free, whole)},
+        "basis": {
+            "tiers": tiers,
+            "subtotal": dec("subtotal"),
+            "attainment_period": basis.get("attainment_period"),
+            "attainment": dec("attainment"),
+            "factor": dec("attainment_factor"),
+            "allocated": dec("allocated"),
+        },
+    }

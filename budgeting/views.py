@@ -1,11 +1,141 @@
-from django.shortcuts import render
+import csv
+from urllib.parse import urlencode
 
-from budgeting.selectors import sales_targets_by_quarter
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from budgeting.filters import LedgerFilter
+from budgeting.forms import AdjustForm
+from budgeting.ledger import budget_adjust, can_adjust
+from budgeting.models import LedgerKind
+from budgeting.selectors import budget_list, budget_periods, budget_summary, ledger_for, sales_targets_by_quarter
 from presales.choices import CustomerTier, Role
 from presales.decorators import role_required
+from presales.exceptions import ApplicationError
+from presales.periods import Quarter
+
+PAGE_SIZE = 50
+LEDGER_PARAMS = ("kind", "from", "to")
+
+
+def _period(request) -> str:
+    value = request.GET.get("period", "")
+    try:
+        return str(Quarter.parse(value))
+    except ValueError:
+        return str(Quarter.of(timezone.now()))
+
+
+def _ledger_context(request, budget) -> dict:
+    ledger = LedgerFilter(request.GET, queryset=ledger_for(budget=budget))
+    page = Paginator(ledger.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = [(key, value) for key in LEDGER_PARAMS for value in request.GET.getlist(key) if value]
+    query = [(key, value) for key, values in request.GET.lists() if key != "page" for value in values]
+    return {
+        **budget_summary(budget=budget),
+        "ledger_page": page,
+        "page": page,
+        "query": urlencode(query),
+        "csv_query": urlencode(filters),
+        "kinds": LedgerKind.choices,
+        "selected_kinds": request.GET.getlist("kind"),
+        "filter_from": request.GET.get("from", ""),
+        "filter_to": request.GET.get("to", ""),
+    }
 
 
 @role_required(Role.SALES)
 def mine(request):
-    context = {"tiers": CustomerTier.choices, "rows": sales_targets_by_quarter(rep=request.user)}
+    period = _period(request)
+    budget = budget_list(user=request.user, period=period).filter(owner=request.user).first()
+    context = {
+        "tiers": CustomerTier.choices,
+        "rows": sales_targets_by_quarter(rep=request.user),
+        "period": period,
+        "periods": sorted(set(budget_periods(user=request.user, owner=request.user)) | {period}, reverse=True),
+        "budget": budget,
+    }
+    if budget is not None:
+        context.update(_ledger_context(request, budget))
     return render(request, "budgeting/mine.html", context)
+
+
+@role_required(Role.SALES, Role.MANAGER, Role.ADMIN)
+def detail(request, pk):
+    budget = get_object_or_404(budget_list(user=request.user), pk=pk)
+    context = {"budget": budget, "period": budget.period, **_ledger_context(request, budget)}
+    return render(request, "budgeting/detail.html", context)
+
+
+@role_required(Role.SALES, Role.MANAGER, Role.ADMIN)
+def ledger_csv(request, pk):
+    budget = get_object_or_404(budget_list(user=request.user), pk=pk)
+    entries = LedgerFilter(request.GET, queryset=ledger_for(budget=budget)).qs
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ledger-{budget.period}-{budget.owner_id}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([_("At"), _("Kind"), _("Amount"), _("Booking"), _("By"), _("Reason"), _("Overrun")])
+    for entry in entries:
+        writer.writerow(
+            [
+                entry.at.isoformat(),
+                entry.kind,
+                entry.amount,
+                entry.booking_id or "",
+                entry.by.name if entry.by else "",
+                entry.reason,
+                entry.overrun,
+            ]
+        )
+    return response
+
+
+@role_required(Role.MANAGER, Role.ADMIN)
+def team(request):
+    period = _period(request)
+    budgets = budget_list(user=request.user, period=period).exclude(owner=request.user)
+    rows = [
+        {**budget_summary(budget=budget), "can_adjust": can_adjust(user=request.user, budget=budget)}
+        for budget in budgets
+    ]
+    context = {
+        "period": period,
+        "periods": sorted(set(budget_periods(user=request.user)) | {period}, reverse=True),
+        "rows": rows,
+    }
+    return render(request, "budgeting/team.html", context)
+
+
+@require_POST
+@role_required(Role.MANAGER, Role.ADMIN)
+def adjust(request, pk):
+    budget = get_object_or_404(budget_list(user=request.user), pk=pk)
+    back = f"{reverse('budgeting:team')}?{urlencode({'period': budget.period})}"
+    form = AdjustForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    try:
+        budget_adjust(
+            budget=budget, amount=form.cleaned_data["amount"], reason=form.cleaned_data["reason"], by=request.user
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        for field_errors in (error.fields or {}).values():
+            for field_error in field_errors:
+                messages.error(request, field_error)
+        return redirect(back)
+    messages.success(
+        request,
+        _("Budget of %(rep)s adjusted by %(amount)s.")
+        % {"rep": budget.owner.name, "amount": form.cleaned_data["amount"]},
+    )
+    return redirect(back)

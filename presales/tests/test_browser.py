@@ -57,7 +57,7 @@ def test_manager_signs_in_and_lands_on_the_dashboard(browser_page, manager, pass
     sign_in(page, "manager", password)
     page.wait_for_url(f"**{reverse('monitoring:dashboard')}")
     assert page.locator("h1").inner_text() == "区域看板"
-    assert nav_labels(page) == ["商机", "区域看板"]
+    assert nav_labels(page) == ["商机", "团队经费", "区域看板"]
     grid = page.get_by_test_id("dashboard-grid")
     assert grid.locator("tbody tr").count() == 1
     assert grid.locator('tbody tr[data-region="north"] td').first.inner_text() == "0"

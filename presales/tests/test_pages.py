@@ -15,9 +15,9 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 NAV_BY_ROLE = {
     "rep": {"dispatch:find", "presales:opportunities", "budgeting:mine"},
     "engineer_user": {"dispatch:my-schedule"},
-    "manager": {"presales:opportunities", "monitoring:dashboard"},
+    "manager": {"presales:opportunities", "monitoring:dashboard", "budgeting:team"},
     "lead": {"presales:opportunities", "monitoring:dashboard"},
-    "admin_user": {"presales:opportunities", "monitoring:dashboard"},
+    "admin_user": {"presales:opportunities", "monitoring:dashboard", "budgeting:team"},
 }
 
 
