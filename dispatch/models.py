@@ -1,16 +1,24 @@
-"""Engineers: profile, solutions and skills, working hours and time off."""
+"""Engineers (profile, skills, calendar), work orders, bookings and ratings."""
 
+import datetime as dt
+import secrets
 import zoneinfo
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from presales.models import Region, Skill, Solution, code_validator
+from budgeting.models import Budget
+from presales.choices import Activity, PresalesStage
+from presales.models import Opportunity, Region, Skill, Solution, code_validator
+
+MIDNIGHT = dt.time(0, 0)
 
 
 def validate_time_zone(value: str) -> None:
@@ -31,7 +39,17 @@ class Engineer(models.Model):
     )
     solutions = models.ManyToManyField(Solution, related_name="engineers", blank=True, verbose_name=_("solutions"))
     is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords(m2m_fields=[solutions])
+    # Kept in step with the ratings by dispatch.services.booking_rate, so that search can
+    # filter and rank on them without aggregating every rating each time.
+    rating_sum = models.PositiveIntegerField(_("sum of ratings"), default=0, editable=False)
+    rating_count = models.PositiveIntegerField(_("number of ratings"), default=0, editable=False)
+    # The secret in the engineer's iCalendar feed URL; rotating it revokes old subscriptions.
+    calendar_token = models.CharField(
+        _("calendar feed token"), max_length=64, unique=True, default=secrets.token_urlsafe, editable=False
+    )
+    history = HistoricalRecords(
+        m2m_fields=[solutions], excluded_fields=["rating_sum", "rating_count", "calendar_token"]
+    )
 
     class Meta:
         ordering = ["user__display_name", "id"]
@@ -48,6 +66,12 @@ class Engineer(models.Model):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def rating_avg(self) -> Decimal | None:
+        if not self.rating_count:
+            return None
+        return (Decimal(self.rating_sum) / self.rating_count).quantize(Decimal("0.01"))
 
 
 class EngineerSkill(models.Model):
@@ -72,7 +96,11 @@ class EngineerSkill(models.Model):
 
 
 class WorkingHours(models.Model):
-    """One working interval on an ISO weekday (1 = Monday), in the engineer's local time."""
+    """One working interval on an ISO weekday (1 = Monday), in the engineer's local time.
+
+    An ``end`` of 00:00 means midnight at the end of that day, so a night shift is two rows
+    (22:00–00:00 on one day, 00:00–06:00 on the next).
+    """
 
     engineer = models.ForeignKey(Engineer, on_delete=models.CASCADE, related_name="working_hours")
     weekday = models.PositiveSmallIntegerField(
@@ -90,11 +118,17 @@ class WorkingHours(models.Model):
             models.CheckConstraint(
                 condition=Q(weekday__gte=1, weekday__lte=7), name="dispatch_workinghours_iso_weekday"
             ),
-            models.CheckConstraint(condition=Q(end__gt=F("start")), name="dispatch_workinghours_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")) | Q(end=MIDNIGHT), name="dispatch_workinghours_end_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.weekday} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    @property
+    def runs_to_midnight(self) -> bool:
+        return self.end == MIDNIGHT
 
 
 class TimeOff(models.Model):
@@ -116,3 +150,131 @@ class TimeOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.engineer}: {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
+
+
+class WorkOrder(models.Model):
+    """A request for presales help on an opportunity; filled by one or more bookings."""
+
+    key = models.CharField(_("key"), max_length=100, null=True, blank=True, unique=True, help_text=_("Import key"))
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.PROTECT, related_name="work_orders", verbose_name=_("opportunity")
+    )
+    stage = models.CharField(_("presales stage"), max_length=30, choices=PresalesStage.choices)
+    activity = models.CharField(_("activity"), max_length=30, choices=Activity.choices)
+    desired_start = models.DateTimeField(_("desired start"), help_text=_("When the rep needs someone"))
+    requested_skills = models.ManyToManyField(Skill, blank=True, related_name="+", verbose_name=_("requested skills"))
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+
+    def __str__(self) -> str:
+        return self.key or f"WO-{self.pk}"
+
+
+class BookingStatus(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    COMPLETED = "completed", _("Completed")
+    RATED = "rated", _("Rated")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Every state but cancelled holds the engineer's time (and the exclusion constraint).
+HOLDING_STATUSES = (BookingStatus.BOOKED, BookingStatus.ACKNOWLEDGED, BookingStatus.COMPLETED, BookingStatus.RATED)
+# States whose money is still only reserved, not yet charged.
+OPEN_STATUSES = (BookingStatus.BOOKED, BookingStatus.ACKNOWLEDGED)
+
+
+class Booking(models.Model):
+    """One engineer for one half-open interval [start, end) of a work order."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="bookings")
+    engineer = models.ForeignKey(
+        Engineer, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("engineer")
+    )
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="+", verbose_name=_("budget"))
+    stage = models.CharField(_("presales stage"), max_length=30, choices=PresalesStage.choices)
+    activity = models.CharField(_("activity"), max_length=30, choices=Activity.choices)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    status = models.CharField(_("status"), max_length=20, choices=BookingStatus.choices, default=BookingStatus.BOOKED)
+    # Frozen when booked: later rate-card changes never reprice it.
+    hours = models.DecimalField(_("hours"), max_digits=8, decimal_places=2)
+    hourly_rate = models.DecimalField(_("hourly rate"), max_digits=10, decimal_places=2)
+    uplift_percent = models.PositiveSmallIntegerField(_("uplift (%)"), default=0)
+    cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, help_text=_("Reserved when booked"))
+    actual_hours = models.DecimalField(_("actual hours"), max_digits=8, decimal_places=2, null=True, blank=True)
+    charged = models.DecimalField(_("charged"), max_digits=12, decimal_places=2, null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    booked_at = models.DateTimeField(_("booked at"), default=timezone.now)
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["start", "id"]
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        indexes = [
+            models.Index(fields=["engineer", "end", "start"], name="dispatch_booking_engineer_time"),
+            models.Index(fields=["start"], name="dispatch_booking_start"),
+        ]
+        # The exclusion constraint that forbids overlaps is PostgreSQL-only and lives in
+        # migration 0004; SQLite relies on the IMMEDIATE transaction of the service.
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="dispatch_booking_end_after_start"),
+            models.CheckConstraint(condition=Q(uplift_percent__lte=200), name="dispatch_booking_uplift_0_200"),
+            models.CheckConstraint(
+                condition=Q(status__in=[choice.value for choice in BookingStatus]), name="dispatch_booking_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.engineer} {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def opportunity(self) -> Opportunity:
+        return self.work_order.opportunity
+
+
+class Rating(models.Model):
+    """The rep's rating of one completed booking; corrections are kept in its history."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="rating")
+    score = models.PositiveSmallIntegerField(_("score"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(_("comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated at"), default=timezone.now)
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-rated_at"]
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="dispatch_rating_score_1_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id}: {self.score}"

@@ -2,8 +2,10 @@
 
 import datetime as dt
 
+from dispatch.bookings import booking_acknowledge, booking_complete, booking_create, booking_rate
+from dispatch.models import BookingStatus, WorkOrder
 from dispatch.services import engineer_upsert
-from presales.choices import Role
+from presales.choices import Activity, PresalesStage, Role
 from presales.models import Skill
 from presales.scenario import Node, ScenarioContext, register, user_from_record
 
@@ -46,3 +48,77 @@ def _time_off(node: Node) -> list[tuple[dt.datetime, dt.datetime]]:
 
 
 register("engineers", load_engineers, order=55)
+
+
+IMPORTABLE_STATUSES = (BookingStatus.BOOKED, BookingStatus.ACKNOWLEDGED, BookingStatus.COMPLETED)
+
+
+def load_work_orders(ctx: ScenarioContext, section: Node) -> None:
+    """Past work orders and their bookings, replayed through the live services.
+
+    Each booking is booked, acknowledged, completed and rated at the times the file gives, so
+    overlaps, working hours, time off and the budget are judged exactly as live; only "in the
+    past" is allowed, since this is history.
+    """
+    for record in section.records():
+        key = record["key"].text()
+        record.ensure_new("work order", key, WorkOrder.objects.filter(key=key))
+        opportunity = record["opportunity"].ref("opportunity")
+        work_order = record.create(
+            WorkOrder,
+            key=key,
+            opportunity=opportunity,
+            stage=record["stage"].choice(PresalesStage, "stage"),
+            activity=record["activity"].choice(Activity, "activity"),
+            created_at=record["created_at"].moment(),
+            desired_start=record["desired_start"].moment(),
+            created_by=opportunity.owner,
+        )
+        for booking in record["bookings"].items(default=[]):
+            _replay_booking(booking, work_order)
+        ctx.remember("work order", key, work_order)
+
+
+def _replay_booking(record: Node, work_order: WorkOrder) -> None:
+    opportunity = work_order.opportunity
+    engineer = record["engineer"].ref("engineer")
+    status = record["status"].choice(BookingStatus, "booking status")
+    if status not in IMPORTABLE_STATUSES:
+        raise record["status"].error("a booking is imported as booked, acknowledged or completed")
+    start, end = record["start"].moment(), record["end"].moment()
+    with record.guard(blame="start"):
+        booking = booking_create(
+            by=opportunity.owner,
+            engineer=engineer,
+            opportunity=opportunity,
+            stage=record["stage"].choice(PresalesStage, "stage"),
+            activity=record["activity"].choice(Activity, "activity"),
+            start=start,
+            end=end,
+            work_order=work_order,
+            now=work_order.created_at,
+            allow_past=True,
+            notify=False,
+        )
+    if status == BookingStatus.BOOKED:
+        return
+    acknowledged_at = record["acknowledged_at"].moment(default=None) or work_order.created_at
+    with record.guard(blame="acknowledged_at"):
+        booking_acknowledge(booking=booking, by=engineer.user, now=acknowledged_at)
+    if status == BookingStatus.ACKNOWLEDGED:
+        return
+    with record.guard(blame="actual_hours"):
+        booking_complete(booking=booking, by=engineer.user, actual_hours=record["actual_hours"].decimal(), now=end)
+    rating = record["rating"]
+    if not rating.missing:
+        with rating.guard(blame="score"):
+            booking_rate(
+                booking=booking,
+                by=opportunity.owner,
+                score=rating["score"].integer(minimum=1, maximum=5),
+                comment=rating["comment"].text(default=""),
+                now=rating["rated_at"].moment(default=None) or end,
+            )
+
+
+register("work_orders", load_work_orders, order=90)

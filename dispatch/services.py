@@ -5,7 +5,7 @@ import datetime as dt
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from dispatch.models import Engineer, EngineerSkill, TimeOff, WorkingHours
+from dispatch.models import MIDNIGHT, Engineer, EngineerSkill, TimeOff, WorkingHours
 from presales.choices import Role
 from presales.exceptions import ValidationFailed
 from presales.models import Rate, Region, Skill, Solution, User
@@ -31,10 +31,12 @@ def engineer_upsert(
     refused. Unchanged skills, hours and time off are kept, so history shows only real changes.
     """
     _check_profile(user=user, resource_type=resource_type, grade=grade)
-    _check_intervals("working_hours", [(start, end) for _day, start, end in working_hours])
+    if any(end <= start and end != MIDNIGHT for _day, start, end in working_hours):
+        raise ValidationFailed(fields={"working_hours": [_("Working hours must end after they start.")]})
     _check_intervals("time_off", time_off)
     if any(not 1 <= day <= 7 for day, _start, _end in working_hours):
         raise ValidationFailed(fields={"working_hours": [_("Weekdays are 1 (Monday) to 7 (Sunday).")]})
+    working_hours = merge_working_hours(working_hours)
     engineer = Engineer.objects.select_for_update().filter(user=user).first() or Engineer(user=user)
     engineer.region, engineer.home_office, engineer.time_zone = region, home_office, time_zone
     engineer.resource_type, engineer.grade = resource_type, grade
@@ -45,6 +47,26 @@ def engineer_upsert(
     _replace(engineer.working_hours, WorkingHours, [{"weekday": d, "start": s, "end": e} for d, s, e in working_hours])
     _replace(engineer.time_off, TimeOff, [{"start": start, "end": end} for start, end in time_off])
     return engineer
+
+
+def merge_working_hours(blocks: list[tuple[int, dt.time, dt.time]]) -> list[tuple[int, dt.time, dt.time]]:
+    """Join overlapping or touching blocks of a weekday (09–12 and 12–18 become 09–18).
+
+    The free-window search matches each day of a window against one block, so blocks are kept
+    merged; an end of 00:00 (midnight) sorts after every other time.
+    """
+
+    def end_key(end: dt.time) -> dt.time:
+        return dt.time.max if end == MIDNIGHT else end
+
+    merged: list[list] = []
+    for day, start, end in sorted(blocks, key=lambda b: (b[0], b[1], end_key(b[2]))):
+        if merged and merged[-1][0] == day and start <= end_key(merged[-1][2]):
+            if end_key(end) > end_key(merged[-1][2]):
+                merged[-1][2] = end
+        else:
+            merged.append([day, start, end])
+    return [tuple(block) for block in merged]
 
 
 def _check_profile(*, user: User, resource_type: str, grade: str) -> None:

@@ -17,7 +17,11 @@ def find(request):
     form = EngineerSearchForm(request.GET, grades=engineer_grades())
     page = None
     if form.is_valid():
-        page = Paginator(engineer_search(**form.cleaned_data), PAGE_SIZE).get_page(request.GET.get("page"))
+        criteria = dict(form.cleaned_data)
+        skill = criteria.pop("skill")
+        criteria["skills"] = [skill] if skill else []
+        engineers = engineer_search(**criteria, preferred_regions=list(request.user.regions.all()))
+        page = Paginator(engineers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "dispatch/find.html", {"form": form, "page": page, "query": _query_without_page(request)})
 
 

@@ -58,3 +58,11 @@ class Busy(ApplicationError):
     code = "busy"
     status = 409
     default_message = _("Someone else is changing this right now; please try again.")
+
+
+class SlotUnavailable(ApplicationError):
+    """The engineer is not free then: another booking, time off, or outside working hours."""
+
+    code = "slot_unavailable"
+    status = 409
+    default_message = _("The engineer is not available for this time.")

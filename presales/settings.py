@@ -136,6 +136,8 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})
     # Fail fast instead of queueing forever behind a stuck lock; services map it to 409.
     DATABASES["default"]["OPTIONS"].setdefault("options", "-c lock_timeout=5000")
+    if os.environ.get("TEST_DATABASE_NAME"):  # parallel test runs on one server need their own
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "presales.User"
@@ -152,6 +154,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
+# Absolute links in emails and calendar feeds.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")

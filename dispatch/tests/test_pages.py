@@ -60,13 +60,13 @@ def test_search_by_solution(pool):
 
 
 def test_search_by_skill_at_any_level(pool):
-    assert names(engineer_search(skill=pool["sql"])) == {"zhang", "li"}
+    assert names(engineer_search(skills=[pool["sql"]])) == {"zhang", "li"}
 
 
 def test_search_by_skill_and_minimum_level_uses_the_same_skill(pool):
-    assert names(engineer_search(skill=pool["k8s"], min_level=4)) == {"zhang", "wang"}
+    assert names(engineer_search(skills=[pool["k8s"]], min_level=4)) == {"zhang", "wang"}
     # Zhang has sql only at level 1: his k8s 5 must not satisfy "sql ≥ 4".
-    assert names(engineer_search(skill=pool["sql"], min_level=4)) == {"li"}
+    assert names(engineer_search(skills=[pool["sql"]], min_level=4)) == {"li"}
 
 
 def test_search_by_minimum_level_alone_means_any_skill(pool):
@@ -80,7 +80,7 @@ def test_search_by_region_and_grade(pool, north):
 
 
 def test_search_combines_every_criterion(pool, north):
-    found = engineer_search(solution=pool["cloud"], skill=pool["k8s"], min_level=2, region=north, grade="P3")
+    found = engineer_search(solution=pool["cloud"], skills=[pool["k8s"]], min_level=2, region=north, grade="P3")
     assert names(found) == {"li"}
 
 

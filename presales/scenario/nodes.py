@@ -18,7 +18,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from tqdm import tqdm
 
-from presales.exceptions import PermissionDenied, ValidationFailed
+from presales.exceptions import ApplicationError, ValidationFailed
 
 PROGRESS_MIN_RECORDS = 50
 LOCAL_TIME = re.compile(r"^(?P<hour>[01]\d|2[0-3]):(?P<minute>[0-5]\d)$")
@@ -208,7 +208,7 @@ class Node:
             yield
         except ValidationFailed as refusal:
             raise self._refusal(refusal.fields or {}, str(refusal.message), blame, aliases or {}) from refusal
-        except PermissionDenied as refusal:
+        except ApplicationError as refusal:  # not allowed, not free, over budget …
             raise self._refusal({}, str(refusal.message), blame, aliases or {}) from refusal
         except ValidationError as refusal:
             fields = refusal.message_dict if hasattr(refusal, "error_dict") else {}

@@ -1,0 +1,119 @@
+"""When an engineer is busy and free: the one place that decides it, for pages, API and services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from dispatch import calendar
+from dispatch.calendar import Block, Interval
+from dispatch.models import HOLDING_STATUSES, Booking, Engineer, TimeOff, WorkingHours
+
+
+@dataclass(frozen=True)
+class Busy:
+    start: dt.datetime
+    end: dt.datetime
+    kind: str  # "booking" or "time_off"
+    booking: Booking | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    engineer: Engineer
+    start: dt.datetime
+    end: dt.datetime
+    working: list[Interval]
+    busy: list[Busy]
+    free: list[Interval]
+
+
+def blocks_of(engineer: Engineer) -> list[Block]:
+    # Uses the prefetched working hours when the caller prefetched them.
+    return [Block(wh.weekday, wh.start, wh.end) for wh in engineer.working_hours.all()]
+
+
+def overlapping(queryset: QuerySet, start: dt.datetime, end: dt.datetime) -> QuerySet:
+    """Rows whose half-open [start, end) meets the given one (touching ends do not)."""
+    return queryset.filter(start__lt=end, end__gt=start)
+
+
+def holding_bookings(engineers: Iterable[Engineer] | Engineer) -> QuerySet[Booking]:
+    engineers = [engineers] if isinstance(engineers, Engineer) else list(engineers)
+    return Booking.objects.filter(engineer__in=engineers, status__in=HOLDING_STATUSES)
+
+
+def schedules(
+    engineers: list[Engineer], start: dt.datetime, end: dt.datetime, *, with_bookings: bool = False
+) -> dict[int, Schedule]:
+    """Working time, busy and free intervals of each engineer over [start, end).
+
+    Three queries whatever the number of engineers: working hours (prefetched by the caller or
+    here), the bookings and the time off that meet the range.
+    """
+    ids = [engineer.pk for engineer in engineers]
+    bookings = overlapping(Booking.objects.filter(engineer_id__in=ids, status__in=HOLDING_STATUSES), start, end)
+    if with_bookings:
+        bookings = bookings.select_related("work_order__opportunity__owner")
+    busy: dict[int, list[Busy]] = {pk: [] for pk in ids}
+    for booking in bookings.order_by("start"):
+        busy[booking.engineer_id].append(Busy(booking.start, booking.end, "booking", booking))
+    for leave in overlapping(TimeOff.objects.filter(engineer_id__in=ids), start, end).order_by("start"):
+        busy[leave.engineer_id].append(Busy(leave.start, leave.end, "time_off"))
+    result = {}
+    for engineer in engineers:
+        working = calendar.working_intervals(blocks_of(engineer), engineer.tz, start, end)
+        engineer_busy = sorted(busy[engineer.pk], key=lambda b: (b.start, b.end))
+        free = calendar.subtract(working, [(b.start, b.end) for b in engineer_busy])
+        result[engineer.pk] = Schedule(engineer, start, end, working, engineer_busy, free)
+    return result
+
+
+def unavailability(
+    engineer: Engineer, start: dt.datetime, end: dt.datetime, *, ignore_booking: int | None = None
+) -> str | None:
+    """Why the engineer cannot take [start, end), or None when they can.
+
+    Callers that write a booking call this under the engineer's row lock, so the answer still
+    holds when they insert.
+    """
+    working = calendar.working_intervals(blocks_of(engineer), engineer.tz, start, end)
+    if not calendar.covers(working, start, end):
+        return _("%(engineer)s does not work at that time.") % {"engineer": engineer.name}
+    if overlapping(TimeOff.objects.filter(engineer=engineer), start, end).exists():
+        return _("%(engineer)s is on leave at that time.") % {"engineer": engineer.name}
+    clashes = overlapping(holding_bookings(engineer), start, end)
+    if ignore_booking is not None:
+        clashes = clashes.exclude(pk=ignore_booking)
+    if clashes.exists():
+        return _("%(engineer)s is already booked at that time.") % {"engineer": engineer.name}
+    return None
+
+
+def free_window_filter(start: dt.datetime, end: dt.datetime, time_zones: Iterable[str]) -> Q:
+    """A filter on Engineer: free for the whole of [start, end), evaluated by the database.
+
+    Working hours are matched per local day of the window in each time zone engineers use
+    (blocks are merged when saved, so one block must hold each piece); bookings and time off
+    must not overlap. No engineer is loaded into Python.
+    """
+    in_hours = Q(pk__in=[])
+    for name in time_zones:
+        zone_q = Q(time_zone=name)
+        for piece in calendar.local_pieces(start, end, zoneinfo.ZoneInfo(name)):
+            block = WorkingHours.objects.filter(engineer=OuterRef("pk"), weekday=piece.weekday, start__lte=piece.start)
+            block = (
+                block.filter(end=calendar.MIDNIGHT)
+                if piece.to_midnight
+                else block.filter(Q(end=calendar.MIDNIGHT) | Q(end__gte=piece.end))
+            )
+            zone_q &= Exists(block)
+        in_hours |= zone_q
+    booked = overlapping(Booking.objects.filter(engineer=OuterRef("pk"), status__in=HOLDING_STATUSES), start, end)
+    away = overlapping(TimeOff.objects.filter(engineer=OuterRef("pk")), start, end)
+    return in_hours & ~Exists(booked) & ~Exists(away)

@@ -1,0 +1,338 @@
+"""The booking life cycle: book, reschedule, acknowledge, complete, rate, cancel.
+
+Each write runs in one transaction with the money it moves (budgeting's ledger services), so a
+refused booking leaves neither a booking nor a reservation. Double booking is stopped three
+times over: the engineer's row is locked (select_for_update on PostgreSQL; the IMMEDIATE
+transaction on SQLite), the overlap is checked under that lock, and on PostgreSQL an exclusion
+constraint refuses whatever would still slip through. All three surface as SlotUnavailable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from budgeting.ledger import budget_for_moment, budget_release, budget_reserve, budget_settle
+from dispatch.availability import unavailability
+from dispatch.models import OPEN_STATUSES, Booking, BookingStatus, Engineer, Rating, WorkOrder
+from dispatch.tasks import notify_engineer
+from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage, Role
+from presales.exceptions import InvalidState, NotFound, PermissionDenied, SlotUnavailable, ValidationFailed
+from presales.models import Opportunity, Rate, User
+from presales.money import money
+
+MAX_BOOKING = dt.timedelta(days=31)
+EXCLUSION_VIOLATION = "23P01"  # PostgreSQL's SQLSTATE for dispatch_booking_no_overlap
+HOURS = Decimal("0.01")
+
+
+def _hours(start: dt.datetime, end: dt.datetime) -> Decimal:
+    return (Decimal((end - start).total_seconds()) / 3600).quantize(HOURS)
+
+
+def booking_cost(*, hours: Decimal, hourly_rate: Decimal, uplift_percent: int = 0) -> Decimal:
+    """hours × rate × (1 + uplift), in exact cents."""
+    return money(Decimal(hours) * Decimal(hourly_rate) * (100 + uplift_percent) / 100)
+
+
+def hourly_rate_for(engineer: Engineer) -> Decimal:
+    rate = Rate.objects.filter(resource_type=engineer.resource_type, grade=engineer.grade).first()
+    if rate is None:
+        raise ValidationFailed(
+            fields={"engineer": [_("The rate card has no rate for %(engineer)s.") % {"engineer": engineer.name}]}
+        )
+    return rate.hourly_rate
+
+
+def _check_window(start: dt.datetime, end: dt.datetime, *, now: dt.datetime, allow_past: bool) -> None:
+    errors: dict[str, list[str]] = {}
+    for field, value in (("start", start), ("end", end)):
+        if timezone.is_naive(value):
+            errors[field] = [_("Give the time with its UTC offset, e.g. 2026-04-07T13:30:00+08:00.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    if end <= start:
+        raise ValidationFailed(fields={"end": [_("The end must be after the start.")]})
+    if end - start > MAX_BOOKING:
+        raise ValidationFailed(fields={"end": [_("A booking lasts at most 31 days.")]})
+    if not allow_past and start < now:
+        raise ValidationFailed(fields={"start": [_("The start is in the past.")]})
+
+
+def _check_stage(opportunity: Opportunity, stage: str, activity: str) -> None:
+    errors = {}
+    if opportunity.stage == PresalesStage.QUALIFICATION:
+        errors["opportunity"] = [_("Engineers are dispatched once the opportunity has passed qualification.")]
+    if stage not in DISPATCHABLE_STAGES:
+        errors["stage"] = [_("Choose value presentation, bid preparation or bidding.")]
+    if activity not in Activity.values:
+        errors["activity"] = [_("Unknown activity.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+
+
+def _lock_engineer(engineer: Engineer) -> Engineer:
+    try:
+        return (
+            Engineer.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .prefetch_related("working_hours")
+            .get(pk=engineer.pk)
+        )
+    except OperationalError as error:  # lock_timeout: someone else holds this engineer too long
+        raise SlotUnavailable(_("The engineer's calendar is busy; please try again.")) from error
+
+
+def _claim_slot(engineer: Engineer, start: dt.datetime, end: dt.datetime, *, ignore_booking: int | None = None):
+    reason = unavailability(engineer, start, end, ignore_booking=ignore_booking)
+    if reason:
+        raise SlotUnavailable(reason)
+
+
+def _overlap_refused(error: IntegrityError) -> SlotUnavailable:
+    """The exclusion constraint's refusal as a SlotUnavailable; any other integrity error re-raises."""
+    if getattr(error.__cause__, "sqlstate", None) != EXCLUSION_VIOLATION:
+        raise error
+    return SlotUnavailable(_("The engineer was booked for this time a moment ago."))
+
+
+def booking_create(
+    *,
+    by: User,
+    engineer: Engineer,
+    opportunity: Opportunity,
+    stage: str,
+    activity: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    desired_start: dt.datetime | None = None,
+    note: str = "",
+    work_order: WorkOrder | None = None,
+    uplift_percent: int = 0,
+    now: dt.datetime | None = None,
+    allow_past: bool = False,
+    notify: bool = True,
+) -> Booking:
+    """Book ``engineer`` for [start, end) on the rep's opportunity and reserve its cost.
+
+    Raises ValidationFailed (bad input), NotFound (not the rep's opportunity),
+    SlotUnavailable (not free) or BudgetExceeded (the owner's quarter budget would go negative).
+    """
+    now = now or timezone.now()
+    if opportunity.owner_id != by.pk and not by.has_role(Role.ADMIN):
+        raise NotFound(_("Opportunity not found."))
+    _check_window(start, end, now=now, allow_past=allow_past)
+    _check_stage(opportunity, stage, activity)
+    if not 0 <= uplift_percent <= 200:
+        raise ValidationFailed(fields={"uplift_percent": [_("The uplift is 0 to 200 percent.")]})
+    try:
+        with transaction.atomic():
+            engineer = _lock_engineer(engineer)
+            if not engineer.is_active:
+                raise ValidationFailed(fields={"engineer": [_("This engineer is no longer active.")]})
+            _claim_slot(engineer, start, end)
+            hourly_rate = hourly_rate_for(engineer)
+            hours = _hours(start, end)
+            cost = booking_cost(hours=hours, hourly_rate=hourly_rate, uplift_percent=uplift_percent)
+            budget = budget_for_moment(rep=opportunity.owner, moment=start)
+            if work_order is None:
+                work_order = WorkOrder.objects.create(
+                    opportunity=opportunity,
+                    stage=stage,
+                    activity=activity,
+                    desired_start=desired_start or start,
+                    note=note,
+                    created_at=now,
+                    created_by=by,
+                )
+            booking = Booking.objects.create(
+                work_order=work_order,
+                engineer=engineer,
+                budget=budget,
+                stage=stage,
+                activity=activity,
+                start=start,
+                end=end,
+                hours=hours,
+                hourly_rate=hourly_rate,
+                uplift_percent=uplift_percent,
+                cost=cost,
+                note=note,
+                booked_at=now,
+                booked_by=by,
+            )
+            budget_reserve(
+                budget=budget,
+                amount=cost,
+                booking_id=booking.pk,
+                by=by,
+                reason=_("Booking #%(id)s: %(engineer)s") % {"id": booking.pk, "engineer": engineer.name},
+            )
+            if notify:
+                notify_engineer.delay_on_commit(booking.pk, "booked")
+    except IntegrityError as error:  # the exclusion constraint (PostgreSQL) caught an overlap
+        raise _overlap_refused(error) from error
+    return booking
+
+
+def _locked_booking(booking: Booking) -> Booking:
+    try:
+        return (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("engineer__user", "work_order__opportunity", "budget")
+            .get(pk=booking.pk)
+        )
+    except OperationalError as error:
+        raise InvalidState(_("Someone else is changing this booking; please try again.")) from error
+
+
+def _require_status(booking: Booking, *allowed: str) -> None:
+    if booking.status not in allowed:
+        raise InvalidState(
+            _("The booking is %(status)s; this is not possible now.") % {"status": booking.get_status_display()}
+        )
+
+
+def _is_owner(user: User, booking: Booking) -> bool:
+    return booking.work_order.opportunity.owner_id == user.pk
+
+
+def _is_engineer(user: User, booking: Booking) -> bool:
+    return booking.engineer.user_id == user.pk
+
+
+@transaction.atomic
+def booking_acknowledge(*, booking: Booking, by: User, now: dt.datetime | None = None) -> Booking:
+    """The engineer confirms they will come: booked → acknowledged."""
+    booking = _locked_booking(booking)
+    if not _is_engineer(by, booking):
+        raise PermissionDenied(_("Only the booked engineer acknowledges a booking."))
+    _require_status(booking, BookingStatus.BOOKED)
+    booking.status = BookingStatus.ACKNOWLEDGED
+    booking.acknowledged_at, booking.acknowledged_by = now or timezone.now(), by
+    booking.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(*, booking: Booking, by: User, reason: str = "", now: dt.datetime | None = None) -> Booking:
+    """The rep calls it off before it starts: the slot frees up and the reservation is released."""
+    now = now or timezone.now()
+    booking = _locked_booking(booking)
+    if not (_is_owner(by, booking) or by.has_role(Role.ADMIN)):
+        raise PermissionDenied(_("Only the opportunity's owner cancels a booking."))
+    _require_status(booking, *OPEN_STATUSES)
+    if booking.start <= now:
+        raise InvalidState(_("The booking has already started; it can no longer be cancelled."))
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at, booking.cancelled_by, booking.cancel_reason = now, by, reason[:200]
+    booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+    budget_release(
+        budget=booking.budget,
+        booking_id=booking.pk,
+        by=by,
+        reason=_("Booking #%(id)s cancelled") % {"id": booking.pk},
+    )
+    notify_engineer.delay_on_commit(booking.pk, "cancelled")
+    return booking
+
+
+@transaction.atomic
+def booking_complete(
+    *, booking: Booking, by: User, actual_hours, now: dt.datetime | None = None, allow_early: bool = False
+) -> Booking:
+    """Work done: charge actual hours × frozen rate × (1 + uplift), release the rest.
+
+    More hours than reserved are charged all the same; the ledger flags the overrun.
+    """
+    now = now or timezone.now()
+    booking = _locked_booking(booking)
+    if not (_is_engineer(by, booking) or _is_owner(by, booking)):
+        raise PermissionDenied(_("Only the engineer or the opportunity's owner completes a booking."))
+    try:
+        actual_hours = Decimal(str(actual_hours)).quantize(HOURS)
+    except ArithmeticError as error:
+        raise ValidationFailed(fields={"actual_hours": [_("Give the hours worked as a number.")]}) from error
+    if not Decimal("0") < actual_hours <= Decimal("744"):
+        raise ValidationFailed(fields={"actual_hours": [_("Hours worked must be more than 0 and at most 744.")]})
+    _require_status(booking, BookingStatus.ACKNOWLEDGED)
+    if booking.start > now and not allow_early:
+        raise InvalidState(_("The booking has not started yet."))
+    charged = booking_cost(hours=actual_hours, hourly_rate=booking.hourly_rate, uplift_percent=booking.uplift_percent)
+    booking.status = BookingStatus.COMPLETED
+    booking.actual_hours, booking.charged = actual_hours, charged
+    booking.completed_at, booking.completed_by = now, by
+    booking.save(update_fields=["status", "actual_hours", "charged", "completed_at", "completed_by"])
+    budget_settle(
+        budget=booking.budget,
+        booking_id=booking.pk,
+        amount=charged,
+        by=by,
+        reason=_("Booking #%(id)s completed: %(hours)s h") % {"id": booking.pk, "hours": actual_hours},
+    )
+    return booking
+
+
+@transaction.atomic
+def booking_rate(
+    *, booking: Booking, by: User, score: int, comment: str = "", now: dt.datetime | None = None
+) -> Rating:
+    """The rep rates a completed booking once (1–5); the engineer's running average follows."""
+    booking = _locked_booking(booking)
+    if not _is_owner(by, booking):
+        raise PermissionDenied(_("Only the opportunity's owner rates a booking."))
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise ValidationFailed(fields={"score": [_("The score is a whole number from 1 to 5.")]})
+    _require_status(booking, BookingStatus.COMPLETED)
+    now = now or timezone.now()
+    rating = Rating.objects.create(
+        booking=booking, score=score, comment=comment.strip(), rated_at=now, updated_at=now, rated_by=by
+    )
+    booking.status = BookingStatus.RATED
+    booking.save(update_fields=["status"])
+    Engineer.objects.filter(pk=booking.engineer_id).update(
+        rating_sum=F("rating_sum") + score, rating_count=F("rating_count") + 1
+    )
+    return rating
+
+
+def booking_reschedule(
+    *, booking: Booking, by: User, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None
+) -> Booking:
+    """Move a booking that has not started, through the same rules as a new one.
+
+    The reservation follows the new length (and the quarter of the new start); an acknowledged
+    booking goes back to booked, since the engineer agreed to another time.
+    """
+    now = now or timezone.now()
+    _check_window(start, end, now=now, allow_past=False)
+    try:
+        with transaction.atomic():
+            booking = _locked_booking(booking)
+            if not _is_owner(by, booking):
+                raise PermissionDenied(_("Only the opportunity's owner reschedules a booking."))
+            _require_status(booking, *OPEN_STATUSES)
+            if booking.start <= now:
+                raise InvalidState(_("The booking has already started; it can no longer be moved."))
+            engineer = _lock_engineer(booking.engineer)
+            _claim_slot(engineer, start, end, ignore_booking=booking.pk)
+            owner = booking.work_order.opportunity.owner
+            hours = _hours(start, end)
+            cost = booking_cost(hours=hours, hourly_rate=booking.hourly_rate, uplift_percent=booking.uplift_percent)
+            reason = _("Booking #%(id)s rescheduled") % {"id": booking.pk}
+            budget_release(budget=booking.budget, booking_id=booking.pk, by=by, reason=reason)
+            booking.budget = budget_for_moment(rep=owner, moment=start)
+            booking.start, booking.end, booking.hours, booking.cost = start, end, hours, cost
+            booking.status = BookingStatus.BOOKED
+            booking.acknowledged_at = booking.acknowledged_by = None
+            booking.save()
+            budget_reserve(budget=booking.budget, amount=cost, booking_id=booking.pk, by=by, reason=reason)
+            notify_engineer.delay_on_commit(booking.pk, "rescheduled")
+    except IntegrityError as error:
+        raise _overlap_refused(error) from error
+    return booking
