@@ -13,6 +13,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -24,9 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.availability import free_window_filter
-from dispatch.models import Engineer, EngineerSkill, TimeOff
+from dispatch.delay import Delay, classify_delay
+from dispatch.models import HOLDING_STATUSES, Booking, Engineer, EngineerSkill, TimeOff
+from presales.choices import Role
 from presales.exceptions import ValidationFailed
-from presales.models import Rate, Region, Skill, Solution, User
+from presales.models import Opportunity, Rate, Region, Skill, Solution, User
+
+MISSING = object()
 
 # Weights of the match score (0–100), documented in the README: skill fit matters most, then
 # what reps said of the engineer, then being local, then cost.
@@ -165,3 +170,67 @@ def engineer_profile(*, user: User) -> Engineer | None:
 def upcoming_time_off(*, engineer: Engineer, now: dt.datetime | None = None) -> QuerySet[TimeOff]:
     """Time off not yet over: current absences included (intervals are half-open)."""
     return engineer.time_off.filter(end__gt=now or timezone.now()).order_by("start")
+
+
+def bookings_visible_to(user: User) -> QuerySet[Booking]:
+    """The bookings a user may see: a rep those on their opportunities, an engineer their own,
+    a manager or lead those in their regions, an admin all. Anything else answers 404."""
+    qs = Booking.objects.all()
+    if user.has_role(Role.ADMIN):
+        return qs
+    visible = Q(work_order__opportunity__owner=user) | Q(engineer__user=user)
+    if user.has_role(Role.MANAGER, Role.LEAD):
+        visible |= Q(work_order__opportunity__region__in=user.regions.all())
+    return qs.filter(visible)
+
+
+def with_work_order_delay(qs: QuerySet[Booking]) -> QuerySet[Booking]:
+    """Annotate what the work order's delay needs (its earliest holding booking's start and the
+    solution's slight limit) and fetch what a booking's display needs, in one query."""
+    first_start = (
+        Booking.objects.filter(work_order=OuterRef("work_order"), status__in=HOLDING_STATUSES)
+        .order_by()
+        .values("work_order")
+        .annotate(first=Min("start"))
+        .values("first")
+    )
+    return qs.select_related(
+        "engineer__user", "engineer__region", "work_order__opportunity__owner", "work_order__opportunity__solution"
+    ).annotate(work_order_first_start=Subquery(first_start))
+
+
+def booking_delay(booking: Booking, *, now: dt.datetime | None = None) -> Delay:
+    """The delay of the booking's work order; uses the annotation when present."""
+    first_start = getattr(booking, "work_order_first_start", MISSING)
+    if first_start is MISSING:
+        first_start = booking.work_order.bookings.filter(status__in=HOLDING_STATUSES).aggregate(m=Min("start"))["m"]
+    return classify_delay(
+        desired_start=booking.work_order.desired_start,
+        first_start=first_start,
+        slight_limit_hours=booking.work_order.opportunity.solution.slight_delay_hours,
+        now=now or timezone.now(),
+    )
+
+
+def booking_list(
+    *,
+    user: User,
+    opportunity: Opportunity | None = None,
+    engineer: Engineer | None = None,
+    status: str | None = None,
+    start_from: dt.datetime | None = None,
+    start_to: dt.datetime | None = None,
+) -> QuerySet[Booking]:
+    """Visible bookings, filtered; ``start_from``/``start_to`` keep those overlapping the range."""
+    qs = bookings_visible_to(user)
+    if opportunity is not None:
+        qs = qs.filter(work_order__opportunity=opportunity)
+    if engineer is not None:
+        qs = qs.filter(engineer=engineer)
+    if status:
+        qs = qs.filter(status=status)
+    if start_from is not None:
+        qs = qs.filter(end__gt=start_from)
+    if start_to is not None:
+        qs = qs.filter(start__lt=start_to)
+    return with_work_order_delay(qs).select_related("rating").order_by("start", "pk")

@@ -59,7 +59,10 @@ BROKEN = [
     (set_at("engineers[5].username", "rep_a"), "engineers[5].username: user 'rep_a' appears twice in the file"),
     (set_at("engineers[6].working_hours.weekdays", [1, 8]), "engineers[6].working_hours.weekdays[1]: 8 is above"),
     (set_at("engineers[7].working_hours.start", "9am"), "engineers[7].working_hours.start: expected a local time"),
-    (set_at("engineers[8].working_hours.end", "08:00"), "engineers[8].working_hours: Working hours must end after they start"),
+    (
+        set_at("engineers[8].working_hours.end", "08:00"),
+        "engineers[8].working_hours: Working hours must end after they start",
+    ),
     (
         set_at("engineers[9].time_off", [{"start": "2026-05-04T09:00:00", "end": "2026-05-04T18:00:00+08:00"}]),
         "engineers[9].time_off[0].start: '2026-05-04T09:00:00' has no UTC offset",
