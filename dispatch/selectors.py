@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from dispatch.availability import free_window_filter
 from dispatch.delay import Delay, classify_delay
 from dispatch.models import HOLDING_STATUSES, Booking, Engineer, EngineerSkill, TimeOff
-from presales.choices import Role
+from presales.choices import ProjectClass, Role
 from presales.exceptions import ValidationFailed
 from presales.models import Opportunity, Rate, Region, Skill, Solution, User
 
@@ -174,13 +174,15 @@ def upcoming_time_off(*, engineer: Engineer, now: dt.datetime | None = None) -> 
 
 def bookings_visible_to(user: User) -> QuerySet[Booking]:
     """The bookings a user may see: a rep those on their opportunities, an engineer their own,
-    a manager or lead those in their regions, an admin all. Anything else answers 404."""
+    a manager those in their regions, a lead A/B work, an admin all. Anything else answers 404."""
     qs = Booking.objects.all()
     if user.has_role(Role.ADMIN):
         return qs
     visible = Q(work_order__opportunity__owner=user) | Q(engineer__user=user)
-    if user.has_role(Role.MANAGER, Role.LEAD):
+    if user.has_role(Role.MANAGER):
         visible |= Q(work_order__opportunity__region__in=user.regions.all())
+    if user.has_role(Role.LEAD):  # as presales.selectors.opportunity_list: A/B work
+        visible |= Q(work_order__opportunity__project_class__in=[ProjectClass.A, ProjectClass.B])
     return qs.filter(visible)
 
 
