@@ -56,7 +56,9 @@ def _append(
         reason=reason,
         overrun=overrun,
     )
-    entry.full_clean()
+    # Field validation only: the CHECK constraints are the database's to enforce, and
+    # validating them in Python would cost a query each on this hot path.
+    entry.full_clean(validate_unique=False, validate_constraints=False)
     entry.save()
     Budget.objects.filter(pk=budget.pk).update(
         **{field: F(field) + delta for field, delta in moves.items()}, basis=budget.basis, updated_at=entry.at

@@ -96,6 +96,7 @@ def demo_scenario(today: dt.date, tz: str) -> dict:
         "sales_targets": _targets(quarter),
         "attainment": [{"rep": rep[0], "period": str(quarter.previous), "attainment": rep[4]} for rep in REPS],
         "opportunities": _opportunities(),
+        "work_orders": _work_orders(today, tz),
     }
 
 
@@ -158,9 +159,10 @@ def _rep_region(username: str) -> str:
 
 
 def _targets(quarter: Quarter) -> list[dict]:
-    """Targets for the tiers each rep actually serves, this quarter and (grown) the next."""
+    """Targets for the tiers each rep actually serves: last quarter, this one and (grown) the next."""
     tiers_by_rep = {rep: sorted({tier for _k, _n, tier, owner in CUSTOMERS if owner == rep}) for rep, *_ in REPS}
-    periods = [(quarter, Decimal(1)), (quarter.next, NEXT_QUARTER_GROWTH)]
+    # Last quarter too: the demo's finished work of three weeks ago may fall in it.
+    periods = [(quarter.previous, Decimal(1)), (quarter, Decimal(1)), (quarter.next, NEXT_QUARTER_GROWTH)]
     return [
         {"rep": rep, "period": str(period), "tier": tier, "target": str((TIER_TARGETS[tier] * growth).quantize(CENT))}
         for rep, tiers in tiers_by_rep.items()
@@ -187,6 +189,81 @@ def _opportunities() -> list[dict]:
         }
         for index, (key, name, tier, owner) in enumerate(CUSTOMERS)
     ]
+
+
+ACTIVITY_BY_STAGE = {"value_presentation": "workshop", "bid_preparation": "bid_writing", "bidding": "bidding"}
+
+
+def _work_orders(today: dt.date, tz: str) -> list[dict]:
+    """Per opportunity: finished, rated work three weeks ago (one of them late) and a booking in
+    the coming days, each with an engineer of the opportunity's solution, never on time off."""
+    zone = zoneinfo.ZoneInfo(tz)
+    busy: set[tuple[str, dt.date]] = set()
+    for index, row in enumerate(ENGINEERS):
+        for leave in _time_off(index, today, tz):
+            busy.add((row[0], dt.datetime.fromisoformat(leave["start"]).date()))
+    orders = []
+    for index, opportunity in enumerate(_opportunities()):
+        engineer = _engineer_for(opportunity, index)
+        stage = opportunity["stage"]
+        activity = ACTIVITY_BY_STAGE[stage]
+        past = _free_workday(engineer, today - dt.timedelta(days=21 - index % 5), busy)
+        late = index % 4 == 3  # a few arrive days after the rep wanted someone
+        desired = past - dt.timedelta(days=4 if late else 0)
+        start, end = (dt.datetime.combine(past, dt.time(h), zone) for h in (9, 17))
+        done = {
+            "engineer": engineer,
+            "stage": stage,
+            "activity": activity,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "status": "completed",
+            "acknowledged_at": (start - dt.timedelta(days=2)).isoformat(),
+            "actual_hours": "8.00",
+            "rating": {"score": 5 - index % 3, "rated_at": (end + dt.timedelta(hours=2)).isoformat()},
+        }
+        orders.append(_order(f"{opportunity['key']}-w1", opportunity, stage, activity, desired, zone, [done]))
+        soon = _free_workday(engineer, today + dt.timedelta(days=2 + index % 6), busy)
+        start, end = (dt.datetime.combine(soon, dt.time(h), zone) for h in (14, 17))
+        booked = {
+            "engineer": engineer,
+            "stage": stage,
+            "activity": activity,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "status": "acknowledged" if index % 2 else "booked",
+            "acknowledged_at": (start - dt.timedelta(days=1)).isoformat(),
+        }
+        orders.append(_order(f"{opportunity['key']}-w2", opportunity, stage, activity, soon, zone, [booked]))
+    return orders
+
+
+def _engineer_for(opportunity: dict, index: int) -> str:
+    local = [e[0] for e in ENGINEERS if opportunity["solution"] in e[5] and e[2] == opportunity["region"]]
+    anyone = [e[0] for e in ENGINEERS if opportunity["solution"] in e[5]]
+    pool = local or anyone
+    return pool[index % len(pool)]
+
+
+def _free_workday(engineer: str, day: dt.date, busy: set[tuple[str, dt.date]]) -> dt.date:
+    day = _next_workday(day)
+    while (engineer, day) in busy:
+        day = _next_workday(day + dt.timedelta(days=1))
+    busy.add((engineer, day))
+    return day
+
+
+def _order(key, opportunity, stage, activity, desired: dt.date, zone, bookings) -> dict:
+    desired_start = dt.datetime.combine(desired, dt.time(9), zone)
+    return {
+        "key": key,
+        "opportunity": opportunity["key"],
+        "created_at": (desired_start - dt.timedelta(days=5)).isoformat(),
+        "desired_start": desired_start.isoformat(),
+        "stage": stage,
+        "activity": activity,
+        "bookings": bookings,
+    }
 
 
 def demo_logins(data: dict) -> list[tuple[str, str]]:

@@ -47,11 +47,38 @@ def test_demo_dates_are_around_today(seeded):
     today = timezone.localdate()
     quarter = Quarter.of(timezone.now())
     SalesTarget, Attainment = (apps.get_model("budgeting", name) for name in ("SalesTarget", "Attainment"))
-    assert set(SalesTarget.objects.values_list("period", flat=True)) == {str(quarter), str(quarter.next)}
+    periods = {str(quarter.previous), str(quarter), str(quarter.next)}
+    assert set(SalesTarget.objects.values_list("period", flat=True)) == periods
     assert set(Attainment.objects.values_list("period", flat=True)) == {str(quarter.previous)}
     starts = [timezone.localtime(off.start).date() for off in apps.get_model("dispatch", "TimeOff").objects.all()]
     assert starts
     assert all(today < start <= today + dt.timedelta(weeks=6) for start in starts)
+
+
+def test_the_demo_has_finished_work_and_upcoming_bookings(seeded):
+    Booking = apps.get_model("dispatch", "Booking")
+    now = timezone.now()
+    finished = Booking.objects.filter(status="rated")
+    upcoming = Booking.objects.filter(status__in=["booked", "acknowledged"])
+    assert finished.count() == upcoming.count() == Opportunity.objects.count()
+    assert all(booking.end < now for booking in finished)
+    assert all(booking.start > now for booking in upcoming)
+    for booking in Booking.objects.select_related("work_order__opportunity__solution", "engineer"):
+        assert booking.engineer.solutions.filter(pk=booking.work_order.opportunity.solution_id).exists()
+
+
+@pytest.mark.parametrize("today", [dt.date(2027, 1, 4), dt.date(2027, 3, 31), dt.date(2027, 7, 1)])
+def test_the_demo_loads_on_any_day_of_a_quarter(today):
+    """Three weeks back may be last quarter, and a few days ahead the next: both have budgets."""
+    from presales.demo import demo_scenario
+    from presales.scenario import load_scenario
+
+    data = demo_scenario(today, "Asia/Shanghai")
+    for order in data["work_orders"]:  # the import refuses nothing "in the past" for history
+        for booking in order["bookings"]:
+            assert dt.date.fromisoformat(booking["start"][:10]).isoweekday() <= 5
+    load_scenario(data, name="demo", password=None)
+    assert apps.get_model("dispatch", "Booking").objects.count() == 2 * Opportunity.objects.count()
 
 
 def test_seeding_twice_is_a_no_op(seeded):
