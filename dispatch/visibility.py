@@ -1,0 +1,139 @@
+"""Full-process visibility (全程可视) of one opportunity: hours, dispatches and their delay, ratings, money.
+
+Every figure is a database aggregation, so the number of queries does not grow with the
+number of bookings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Avg, Count, Min, Q, Sum
+from django.utils import timezone
+
+from dispatch.delay import Delay, classify_delay, lateness
+from dispatch.models import HOLDING_STATUSES, OPEN_STATUSES, Booking, BookingStatus, Engineer, WorkOrder
+from presales.choices import Role
+from presales.models import Opportunity, User
+from presales.money import ZERO, money
+
+DONE_STATUSES = (BookingStatus.COMPLETED, BookingStatus.RATED)
+
+
+@dataclass
+class EngineerRecord:
+    engineer: Engineer
+    hours_by_stage: dict[str, Decimal] = field(default_factory=dict)
+    rating_avg: Decimal | None = None
+    rating_count: int = 0
+
+    @property
+    def total_hours(self) -> Decimal:
+        return sum(self.hours_by_stage.values(), Decimal("0.00"))
+
+
+@dataclass
+class Dispatch:
+    work_order: WorkOrder
+    first_start: dt.datetime | None
+    delay: Delay
+    lateness: dt.timedelta
+
+
+@dataclass
+class Visibility:
+    opportunity: Opportunity
+    engineers: list[EngineerRecord]
+    dispatches: list[Dispatch]
+    spent: Decimal | None
+    reserved: Decimal | None
+
+    @property
+    def delay_counts(self) -> dict[str, int]:
+        counts = Counter(dispatch.delay for dispatch in self.dispatches)
+        return {"total": len(self.dispatches), **{delay.value: counts.get(delay, 0) for delay in Delay}}
+
+
+def opportunity_visibility(*, opportunity: Opportunity, viewer: User, now: dt.datetime | None = None) -> Visibility:
+    """What ``viewer`` may see of the opportunity's presales work.
+
+    The owner, their managers and admins see everything; an engineer who worked on it sees only
+    their own hours, dispatches and ratings, and no money. Callers check that the viewer may see
+    the opportunity at all (presales.selectors.opportunity_list).
+    """
+    now = now or timezone.now()
+    bookings = Booking.objects.filter(work_order__opportunity=opportunity)
+    own_only = _sees_only_own_part(opportunity, viewer)
+    if own_only:
+        bookings = bookings.filter(engineer__user=viewer)
+    records = _engineer_records(bookings)
+    dispatches = _dispatches(opportunity, bookings if own_only else None, now)
+    spent = reserved = None
+    if not own_only:
+        sums = bookings.aggregate(
+            spent=Sum("charged", filter=Q(status__in=DONE_STATUSES)),
+            reserved=Sum("cost", filter=Q(status__in=OPEN_STATUSES)),
+        )
+        spent, reserved = money(sums["spent"] or ZERO), money(sums["reserved"] or ZERO)
+    return Visibility(opportunity, records, dispatches, spent, reserved)
+
+
+def _sees_only_own_part(opportunity: Opportunity, viewer: User) -> bool:
+    if viewer.pk == opportunity.owner_id or viewer.has_role(Role.ADMIN):
+        return False
+    return not (viewer.has_role(Role.MANAGER) and viewer.regions.filter(pk=opportunity.region_id).exists())
+
+
+def _engineer_records(bookings) -> list[EngineerRecord]:
+    hours = (
+        bookings.filter(status__in=DONE_STATUSES)
+        .values("engineer", "stage")
+        .annotate(hours=Sum("actual_hours"))
+        .order_by()
+    )
+    ratings = (
+        bookings.filter(rating__isnull=False)
+        .values("engineer")
+        .annotate(avg=Avg("rating__score"), count=Count("rating"))
+        .order_by()
+    )
+    worked = {row["engineer"] for row in hours} | set(
+        bookings.filter(status__in=HOLDING_STATUSES).values_list("engineer", flat=True).distinct()
+    )
+    engineers = Engineer.objects.filter(pk__in=worked).select_related("user").order_by("user__display_name", "pk")
+    records = {engineer.pk: EngineerRecord(engineer) for engineer in engineers}
+    for row in hours:
+        records[row["engineer"]].hours_by_stage[row["stage"]] = money(row["hours"])
+    for row in ratings:
+        record = records.get(row["engineer"])
+        if record:
+            record.rating_avg = Decimal(str(row["avg"])).quantize(Decimal("0.01"))
+            record.rating_count = row["count"]
+    return sorted(records.values(), key=lambda r: (-r.total_hours, r.engineer.name))
+
+
+def _dispatches(opportunity: Opportunity, own_bookings, now: dt.datetime) -> list[Dispatch]:
+    work_orders = WorkOrder.objects.filter(opportunity=opportunity)
+    if own_bookings is not None:
+        work_orders = work_orders.filter(pk__in=own_bookings.values("work_order"))
+    work_orders = work_orders.annotate(
+        first_start=Min("bookings__start", filter=Q(bookings__status__in=HOLDING_STATUSES))
+    ).order_by("desired_start", "pk")
+    limit = opportunity.solution.slight_delay_hours
+    return [
+        Dispatch(
+            work_order=work_order,
+            first_start=work_order.first_start,
+            delay=classify_delay(
+                desired_start=work_order.desired_start,
+                first_start=work_order.first_start,
+                slight_limit_hours=limit,
+                now=now,
+            ),
+            lateness=lateness(desired_start=work_order.desired_start, first_start=work_order.first_start, now=now),
+        )
+        for work_order in work_orders
+    ]
