@@ -14,6 +14,8 @@ from decimal import Decimal
 from django.db.models import Avg, Count, Min, Q, Sum
 from django.utils import timezone
 
+from dispatch import calendar
+from dispatch.availability import schedules
 from dispatch.delay import Delay, classify_delay, lateness
 from dispatch.models import HOLDING_STATUSES, OPEN_STATUSES, Booking, BookingStatus, Engineer, WorkOrder
 from presales.choices import Role
@@ -137,3 +139,87 @@ def _dispatches(opportunity: Opportunity, own_bookings, now: dt.datetime) -> lis
         )
         for work_order in work_orders
     ]
+
+
+@dataclass
+class EngineerReport:
+    """An engineer's record over a period, for their managers."""
+
+    engineer: Engineer
+    start: dt.datetime
+    end: dt.datetime
+    hours_by_stage: dict[str, Decimal]
+    hours_by_solution: dict[str, Decimal]
+    rating_avg: Decimal | None
+    rating_count: int
+    delayed: list[Dispatch]
+    booked_hours: Decimal
+    available_hours: Decimal
+
+    @property
+    def total_hours(self) -> Decimal:
+        return sum(self.hours_by_stage.values(), Decimal("0.00"))
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        """UT: effective hours ÷ available working hours (time off excluded)."""
+        if not self.available_hours:
+            return None
+        return ((self.total_hours + self.booked_hours) / self.available_hours).quantize(Decimal("0.001"))
+
+
+def engineer_report(*, engineer: Engineer, start: dt.datetime, end: dt.datetime, now=None) -> EngineerReport:
+    """Hours (actual, of finished work) by stage and solution, ratings, the late work orders they
+    were dispatched to and utilisation, for bookings starting in [start, end).
+
+    Effective hours are the actual hours of finished bookings plus the booked hours of those not
+    yet finished; available hours are the working hours of the period minus time off.
+    """
+    now = now or timezone.now()
+    bookings = Booking.objects.filter(engineer=engineer, start__gte=start, start__lt=end)
+    done = bookings.filter(status__in=DONE_STATUSES)
+    by_stage = {
+        row["stage"]: money(row["h"]) for row in done.values("stage").annotate(h=Sum("actual_hours")).order_by()
+    }
+    by_solution = {
+        row["work_order__opportunity__solution__code"]: money(row["h"])
+        for row in done.values("work_order__opportunity__solution__code").annotate(h=Sum("actual_hours")).order_by()
+    }
+    ratings = bookings.filter(rating__isnull=False).aggregate(avg=Avg("rating__score"), count=Count("rating"))
+    booked = bookings.filter(status__in=OPEN_STATUSES).aggregate(h=Sum("hours"))["h"] or ZERO
+    work_orders = (
+        WorkOrder.objects.filter(pk__in=bookings.filter(status__in=HOLDING_STATUSES).values("work_order"))
+        .select_related("opportunity__solution")
+        .annotate(first_start=Min("bookings__start", filter=Q(bookings__status__in=HOLDING_STATUSES)))
+        .order_by("desired_start", "pk")
+    )
+    delayed = []
+    for work_order in work_orders:
+        delay = classify_delay(
+            desired_start=work_order.desired_start,
+            first_start=work_order.first_start,
+            slight_limit_hours=work_order.opportunity.solution.slight_delay_hours,
+            now=now,
+        )
+        if delay != Delay.ON_TIME:
+            late = lateness(desired_start=work_order.desired_start, first_start=work_order.first_start, now=now)
+            delayed.append(Dispatch(work_order, work_order.first_start, delay, late))
+    engineer = Engineer.objects.prefetch_related("working_hours").select_related("user").get(pk=engineer.pk)
+    schedule = schedules([engineer], start, end)[engineer.pk]
+    leave = [(b.start, b.end) for b in schedule.busy if b.kind == "time_off"]
+    available = sum(
+        ((e - s).total_seconds() for s, e in calendar.subtract(schedule.working, leave)),
+        0.0,
+    )
+    return EngineerReport(
+        engineer=engineer,
+        start=start,
+        end=end,
+        hours_by_stage=by_stage,
+        hours_by_solution=by_solution,
+        rating_avg=Decimal(str(ratings["avg"])).quantize(Decimal("0.01")) if ratings["count"] else None,
+        rating_count=ratings["count"],
+        delayed=delayed,
+        booked_hours=money(booked),
+        available_hours=money(Decimal(available) / 3600),
+    )

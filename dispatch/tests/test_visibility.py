@@ -60,3 +60,29 @@ def test_queries_do_not_grow_with_the_bookings(o1):
     with CaptureQueriesContext(connection) as other:
         opportunity_visibility(opportunity=o2, viewer=o2.owner)
     assert len(few) == len(other)
+
+
+def test_an_engineers_record_over_a_period(o1):
+    import datetime as dt
+    import zoneinfo
+
+    from dispatch.models import Engineer
+    from dispatch.visibility import engineer_report
+
+    tz = zoneinfo.ZoneInfo("Asia/Shanghai")
+    li = Engineer.objects.get(user__username="li")
+    first_half = engineer_report(
+        engineer=li, start=dt.datetime(2026, 1, 1, tzinfo=tz), end=dt.datetime(2026, 4, 1, tzinfo=tz)
+    )
+    assert first_half.hours_by_stage == {"value_presentation": 32}
+    assert first_half.hours_by_solution == {"A": 32}
+    assert (first_half.rating_avg, first_half.rating_count) == (Decimal("3.00"), 5)
+    assert [(d.work_order.key, d.delay) for d in first_half.delayed] == [("v2", "slight")]
+    # Q1 2026 in Shanghai: every weekday 09:00–18:00, no leave, nothing still booked.
+    weekdays = sum(1 for n in range(90) if (dt.date(2026, 1, 1) + dt.timedelta(days=n)).isoweekday() <= 5)
+    assert first_half.available_hours == weekdays * 9
+    assert first_half.utilisation == (Decimal(32) / (weekdays * 9)).quantize(Decimal("0.001"))
+    nothing = engineer_report(
+        engineer=li, start=dt.datetime(2025, 1, 1, tzinfo=tz), end=dt.datetime(2025, 1, 2, tzinfo=tz)
+    )
+    assert nothing.total_hours == 0 and nothing.rating_avg is None and nothing.delayed == []
