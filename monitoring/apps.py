@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class MonitoringConfig(AppConfig):
     name = "monitoring"
     verbose_name = _("Real-time control")
+
+    def ready(self) -> None:
+        from monitoring import signals  # noqa: F401 — connects the receivers

@@ -201,7 +201,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The beat schedule lives in code; run exactly one beat process.
 CELERY_BEAT_SCHEDULE = {
     "open-budgets": {"task": "budgeting.open_budgets", "schedule": crontab(hour=0, minute=10)},
+    "recompute-cells": {"task": "monitoring.recompute_cells", "schedule": crontab(minute="*/5")},
 }
+# Real-time control: recompute shortly after bookings, completions and ratings change.
+MONITORING_RECOMPUTE_ON_EVENTS = os.environ.get("MONITORING_RECOMPUTE_ON_EVENTS", "1") == "1"
+MONITORING_RECOMPUTE_DEBOUNCE_SECONDS = int(os.environ.get("MONITORING_RECOMPUTE_DEBOUNCE_SECONDS", "30"))
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -244,6 +248,7 @@ SPECTACULAR_SETTINGS = {
         "CustomerTierEnum": "presales.choices.CustomerTier",
         "ProjectClassEnum": "presales.choices.ProjectClass",
         "PresalesStageEnum": "presales.choices.PresalesStage",
+        "BookingStatusEnum": "dispatch.models.BookingStatus",
     },
 }
 

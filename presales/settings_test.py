@@ -14,3 +14,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # WhiteNoise serves from STATIC_ROOT when DEBUG is off; tests use the finders instead.
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+# Tests of other apps should not pay for a monitoring recompute after every booking; the
+# monitoring tests switch it on where they test it.
+MONITORING_RECOMPUTE_ON_EVENTS = False

@@ -1,0 +1,175 @@
+"""The figures of every region × solution cell over a window and the windows before it.
+
+A handful of grouped queries per recompute, whatever the number of cells or work orders: work
+orders (volume, delays, timely responses) and ratings are counted by the database, grouped by
+region, solution and window; only the engineers' available hours need calendar arithmetic.
+Only rows created in the windows are read, so the cost follows recent activity, not history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from dispatch import calendar
+from dispatch.availability import blocks_of
+from dispatch.models import HOLDING_STATUSES, Booking, BookingStatus, Engineer, Rating, TimeOff, WorkOrder
+from monitoring.models import MonitoringPolicy
+from presales.db import SecondsBetween
+
+Cell = tuple[int, int]  # (region id, solution id)
+DONE = (BookingStatus.COMPLETED, BookingStatus.RATED)
+
+
+@dataclass
+class WindowCounts:
+    work_orders: int = 0
+    delayed_slight: int = 0
+    delayed_severe: int = 0
+    responded_in_time: int = 0
+    ratings: int = 0
+    rating_sum: int = 0
+    bad_reviews: int = 0
+
+    @property
+    def delayed(self) -> int:
+        return self.delayed_slight + self.delayed_severe
+
+
+@dataclass
+class CellFigures:
+    """Window 0 is the current one; 1… are the windows before it, for the baseline."""
+
+    windows: list[WindowCounts]
+    effective_hours: Decimal = Decimal("0.00")
+    available_hours: Decimal = Decimal("0.00")
+    engineers: set[int] = field(default_factory=set)
+
+
+def window_ends(end: dt.datetime, days: int, count: int) -> list[tuple[dt.datetime, dt.datetime]]:
+    """[(start, end)] of the current window and the ``count − 1`` before it, newest first."""
+    length = dt.timedelta(days=days)
+    return [(end - length * (index + 1), end - length * index) for index in range(count)]
+
+
+def _bucket(field_name: str, windows: list[tuple[dt.datetime, dt.datetime]]) -> Case:
+    return Case(
+        *(When(**{f"{field_name}__gte": start}, then=Value(index)) for index, (start, _end) in enumerate(windows)),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+
+
+def cell_figures(*, end: dt.datetime, policy: MonitoringPolicy | None = None) -> dict[Cell, CellFigures]:
+    policy = policy or MonitoringPolicy.current()
+    windows = window_ends(end, policy.window_days, policy.baseline_windows + 1)
+    earliest = windows[-1][0]
+    figures: dict[Cell, CellFigures] = defaultdict(lambda: CellFigures([WindowCounts() for _ in windows]))
+    _count_work_orders(figures, windows, earliest, end, policy)
+    _count_ratings(figures, windows, earliest, end)
+    _utilisation(figures, *windows[0])
+    return figures
+
+
+def _count_work_orders(figures, windows, earliest, end, policy: MonitoringPolicy) -> None:
+    holding = Booking.objects.filter(work_order=OuterRef("pk"), status__in=HOLDING_STATUSES).order_by()
+    first_start = holding.values("work_order").annotate(first=Min("start")).values("first")
+    answered = Booking.objects.filter(work_order=OuterRef("pk"), acknowledged_at__isnull=False).order_by()
+    first_response = answered.values("work_order").annotate(first=Min("acknowledged_at")).values("first")
+    # Lateness: from the desired start to the first booking; an unfilled order has waited until `end`.
+    late = Q(late_s__gt=0)
+    severe = Q(late_s__gt=F("limit_s"))
+    rows = (
+        WorkOrder.objects.filter(created_at__gte=earliest, created_at__lt=end)
+        .annotate(
+            bucket=_bucket("created_at", windows),
+            first_start=Subquery(first_start),
+            first_response=Subquery(first_response),
+        )
+        .annotate(
+            late_s=SecondsBetween(Coalesce(F("first_start"), Value(end)), F("desired_start")),
+            limit_s=ExpressionWrapper(
+                F("opportunity__solution__slight_delay_hours") * 3600.0, output_field=FloatField()
+            ),
+            response_s=SecondsBetween(F("first_response"), F("created_at")),
+        )
+        .values("opportunity__region", "opportunity__solution", "bucket")
+        .annotate(
+            volume=Count("pk"),
+            slight=Count("pk", filter=late & ~severe),
+            severe=Count("pk", filter=severe),
+            timely=Count("pk", filter=Q(response_s__lte=policy.response_limit_hours * 3600.0)),
+        )
+        .order_by()
+    )
+    for row in rows:
+        counts = figures[row["opportunity__region"], row["opportunity__solution"]].windows[row["bucket"]]
+        counts.work_orders = row["volume"]
+        counts.delayed_slight, counts.delayed_severe = row["slight"], row["severe"]
+        counts.responded_in_time = row["timely"]
+
+
+def _count_ratings(figures, windows, earliest, end) -> None:
+    rows = (
+        Rating.objects.filter(rated_at__gte=earliest, rated_at__lt=end)
+        .annotate(bucket=_bucket("rated_at", windows))
+        .values("booking__work_order__opportunity__region", "booking__work_order__opportunity__solution", "bucket")
+        .annotate(count=Count("pk"), total=Sum("score"), bad=Count("pk", filter=Q(score__lte=2)))
+        .order_by()
+    )
+    for row in rows:
+        cell = (row["booking__work_order__opportunity__region"], row["booking__work_order__opportunity__solution"])
+        counts = figures[cell].windows[row["bucket"]]
+        counts.ratings, counts.rating_sum, counts.bad_reviews = row["count"], row["total"] or 0, row["bad"]
+
+
+def _utilisation(figures, start: dt.datetime, end: dt.datetime) -> None:
+    """UT of each cell: effective hours of its engineers (finished work at actual hours, the rest
+    as booked) over their working hours in the window minus time off. An engineer counts in
+    every cell of their region × solutions."""
+    engineers = list(
+        Engineer.objects.filter(is_active=True).prefetch_related("working_hours", "solutions").order_by("pk")
+    )
+    worked = (
+        Booking.objects.filter(status__in=HOLDING_STATUSES, start__gte=start, start__lt=end)
+        .values("engineer")
+        .annotate(
+            done=Coalesce(Sum("actual_hours", filter=Q(status__in=DONE)), Value(Decimal(0))),
+            planned=Coalesce(Sum("hours", filter=~Q(status__in=DONE)), Value(Decimal(0))),
+        )
+        .order_by()
+    )
+    effective = {row["engineer"]: Decimal(row["done"]) + Decimal(row["planned"]) for row in worked}
+    leave: dict[int, list] = defaultdict(list)
+    for engineer_id, leave_start, leave_end in TimeOff.objects.filter(start__lt=end, end__gt=start).values_list(
+        "engineer", "start", "end"
+    ):
+        leave[engineer_id].append((leave_start, leave_end))
+    for engineer in engineers:
+        working = calendar.working_intervals(blocks_of(engineer), engineer.tz, start, end)
+        free = calendar.subtract(working, leave.get(engineer.pk, []))
+        available = Decimal(sum((b - a).total_seconds() for a, b in free)) / 3600
+        for solution in engineer.solutions.all():
+            cell = figures[engineer.region_id, solution.pk]
+            cell.engineers.add(engineer.pk)
+            cell.available_hours += available
+            cell.effective_hours += effective.get(engineer.pk, Decimal(0))

@@ -1,0 +1,230 @@
+"""Writes of real-time control: recompute snapshots and alerts; acknowledge and resolve alerts.
+
+A recompute is an upsert keyed on region × solution × window end (and kind, for alerts), so
+running it twice, or twice at once, leaves the same rows: the unique constraints decide races.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from monitoring.figures import CellFigures, WindowCounts, cell_figures, window_ends
+from monitoring.models import (
+    ACTIVE_ALERT_STATUSES,
+    Alert,
+    AlertKind,
+    AlertStatus,
+    CellSnapshot,
+    CellStatus,
+    MonitoringPolicy,
+)
+from monitoring.notifications import notify_alert_opened
+from presales.choices import Role
+from presales.exceptions import InvalidState, NotFound
+from presales.models import Region, User
+
+# The counts each kind of surge watches.
+WATCHED = {
+    AlertKind.DELAY_SURGE: lambda counts: counts.delayed,
+    AlertKind.VOLUME_SURGE: lambda counts: counts.work_orders,
+    AlertKind.BAD_REVIEW_SURGE: lambda counts: counts.bad_reviews,
+}
+FIGURE_FIELDS = (
+    "window_start",
+    "work_orders",
+    "delayed_slight",
+    "delayed_severe",
+    "responded_in_time",
+    "ratings",
+    "rating_sum",
+    "bad_reviews",
+    "effective_hours",
+    "available_hours",
+    "status",
+)
+
+
+@dataclass(frozen=True)
+class Surge:
+    current: int
+    baseline: Decimal
+
+
+@dataclass
+class RecomputeResult:
+    end: dt.datetime
+    cells: int
+    snapshots_changed: int
+    alerts_opened: int
+    alerts_cleared: int
+
+
+def surge(windows: list[WindowCounts], count, policy: MonitoringPolicy) -> Surge | None:
+    """The current window reaches ≥ factor × the mean of the previous ones and ≥ that mean + N."""
+    current = count(windows[0])
+    previous = [count(window) for window in windows[1:]]
+    baseline = (Decimal(sum(previous)) / len(previous)).quantize(Decimal("0.01"))
+    if current >= policy.surge_factor * baseline and current >= baseline + policy.surge_min_increase:
+        return Surge(current, baseline)
+    return None
+
+
+def cell_status(counts: WindowCounts, policy: MonitoringPolicy) -> str:
+    if not counts.work_orders:
+        return CellStatus.NORMAL
+    if Decimal(counts.delayed_severe) / counts.work_orders >= policy.severe_ratio:
+        return CellStatus.SEVERE
+    if Decimal(counts.delayed) / counts.work_orders >= policy.slight_ratio:
+        return CellStatus.SLIGHT
+    return CellStatus.NORMAL
+
+
+def default_end(now: dt.datetime | None = None, *, granularity_minutes: int = 5) -> dt.datetime:
+    """'Now', floored to a few minutes: runs close together share one snapshot row per cell."""
+    now = (now or timezone.now()).replace(second=0, microsecond=0)
+    return now - dt.timedelta(minutes=now.minute % granularity_minutes)
+
+
+def recompute(*, end: dt.datetime | None = None, now: dt.datetime | None = None) -> RecomputeResult:
+    """Compute every cell's snapshot for the window ending at ``end`` and open, refresh or clear
+    surge alerts. Cells are region × solution pairs with engineers or work in the windows."""
+    policy = MonitoringPolicy.current()
+    end = end or default_end(now)
+    now = now or timezone.now()
+    figures = cell_figures(end=end, policy=policy)
+    start = window_ends(end, policy.window_days, 1)[0][0]
+    changed = opened = cleared = 0
+    for (region_id, solution_id), cell in sorted(figures.items()):
+        changed += _upsert_snapshot(region_id, solution_id, start, end, cell, policy, now)
+        with transaction.atomic():
+            for kind, count in WATCHED.items():
+                found = surge(cell.windows, count, policy)
+                if found:
+                    opened += _open_or_refresh(region_id, solution_id, kind, found, end)
+                else:
+                    cleared += _clear(region_id, solution_id, kind, end)
+    return RecomputeResult(end, len(figures), changed, opened, cleared)
+
+
+def _upsert_snapshot(region_id, solution_id, start, end, cell: CellFigures, policy, now) -> bool:
+    current = cell.windows[0]
+    values = {
+        "window_start": start,
+        "work_orders": current.work_orders,
+        "delayed_slight": current.delayed_slight,
+        "delayed_severe": current.delayed_severe,
+        "responded_in_time": current.responded_in_time,
+        "ratings": current.ratings,
+        "rating_sum": current.rating_sum,
+        "bad_reviews": current.bad_reviews,
+        "effective_hours": cell.effective_hours.quantize(Decimal("0.01")),
+        "available_hours": cell.available_hours.quantize(Decimal("0.01")),
+        "status": cell_status(current, policy),
+    }
+    key = {"region_id": region_id, "solution_id": solution_id, "window_end": end}
+    with transaction.atomic():
+        snapshot = CellSnapshot.objects.select_for_update().filter(**key).first()
+        if snapshot is None:
+            try:
+                with transaction.atomic():
+                    CellSnapshot.objects.create(**key, **values, computed_at=now)
+                return True
+            except IntegrityError:  # a concurrent recompute wrote it first: compare with theirs
+                snapshot = CellSnapshot.objects.select_for_update().get(**key)
+        if all(getattr(snapshot, name) == value for name, value in values.items()):
+            return False  # same figures: leave the row (and its computed_at) alone
+        for name, value in values.items():
+            setattr(snapshot, name, value)
+        snapshot.computed_at = now
+        snapshot.save()
+        return True
+
+
+def _open_or_refresh(region_id, solution_id, kind, found: Surge, end) -> bool:
+    active = Alert.objects.select_for_update().filter(
+        region_id=region_id, solution_id=solution_id, kind=kind, status__in=ACTIVE_ALERT_STATUSES
+    )
+    alert = active.first()
+    if alert is not None:
+        if end >= alert.window_end:
+            alert.current, alert.baseline, alert.window_end, alert.cleared_at = (
+                found.current,
+                found.baseline,
+                end,
+                None,
+            )
+            alert.save(update_fields=["current", "baseline", "window_end", "cleared_at"])
+        return False
+    try:
+        with transaction.atomic():
+            Alert.objects.create(
+                region_id=region_id,
+                solution_id=solution_id,
+                kind=kind,
+                current=found.current,
+                baseline=found.baseline,
+                window_end=end,
+                opened_at=end,
+            )
+    except IntegrityError:  # opened by a concurrent recompute: one alert per cell and kind
+        return False
+    alert_id = Alert.objects.get(
+        region_id=region_id, solution_id=solution_id, kind=kind, status__in=ACTIVE_ALERT_STATUSES
+    ).pk
+    notify_alert_opened.delay_on_commit(alert_id)
+    return True
+
+
+def _clear(region_id, solution_id, kind, end) -> bool:
+    """The surge is over in this window: say so on the active alert (it stays until resolved).
+
+    ``window_end`` is the latest window judged, so an older recompute never overrides it."""
+    return bool(
+        Alert.objects.filter(
+            region_id=region_id,
+            solution_id=solution_id,
+            kind=kind,
+            status__in=ACTIVE_ALERT_STATUSES,
+            cleared_at__isnull=True,
+            window_end__lte=end,
+        ).update(cleared_at=end, window_end=end)
+    )
+
+
+def can_manage(*, user: User, region: Region) -> bool:
+    if user.has_role(Role.ADMIN):
+        return True
+    return user.has_role(Role.MANAGER) and user.regions.filter(pk=region.pk).exists()
+
+
+def _locked_alert(alert: Alert, user: User) -> Alert:
+    alert = Alert.objects.select_for_update().select_related("region").get(pk=alert.pk)
+    if not can_manage(user=user, region=alert.region):
+        raise NotFound(_("Alert not found."))
+    return alert
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: Alert, by: User, now: dt.datetime | None = None) -> Alert:
+    alert = _locked_alert(alert, by)
+    if alert.status != AlertStatus.OPEN:
+        raise InvalidState(_("Only an open alert can be acknowledged."))
+    alert.status, alert.acknowledged_at, alert.acknowledged_by = AlertStatus.ACKNOWLEDGED, now or timezone.now(), by
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    return alert
+
+
+@transaction.atomic
+def alert_resolve(*, alert: Alert, by: User, now: dt.datetime | None = None) -> Alert:
+    alert = _locked_alert(alert, by)
+    if alert.status == AlertStatus.RESOLVED:
+        raise InvalidState(_("This alert is already resolved."))
+    alert.status, alert.resolved_at, alert.resolved_by = AlertStatus.RESOLVED, now or timezone.now(), by
+    alert.save(update_fields=["status", "resolved_at", "resolved_by"])
+    return alert

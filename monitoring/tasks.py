@@ -1,0 +1,57 @@
+"""Celery work of real-time control: the periodic recompute and the debounced one after events.
+
+Every run is an upsert (see monitoring.services), so redelivery after a killed worker, a
+second beat started by mistake or two workers racing all leave the same snapshots and alerts.
+A short cache lock per window end keeps duplicates from even doing the work twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from monitoring.services import default_end, recompute
+
+PENDING_KEY = "monitoring:recompute-pending"
+# Below the broker's visibility timeout (asserted by a test of the configuration): a task
+# still running is never handed to a second worker.
+SOFT_LIMIT, HARD_LIMIT = 240, 300
+
+
+@shared_task(
+    name="monitoring.recompute_cells",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=SOFT_LIMIT,
+    time_limit=HARD_LIMIT,
+)
+def recompute_cells(end: str | None = None) -> dict:
+    """Recompute every cell for the window ending at ``end`` (ISO 8601), or now."""
+    cache.delete(PENDING_KEY)
+    moment = dt.datetime.fromisoformat(end) if end else default_end()
+    lock = f"monitoring:recompute:{moment.isoformat()}"
+    if not cache.add(lock, "running", timeout=HARD_LIMIT):
+        return {"end": moment.isoformat(), "skipped": "already running"}
+    try:
+        result = recompute(end=moment)
+    finally:
+        cache.delete(lock)
+    return {
+        "end": moment.isoformat(),
+        "cells": result.cells,
+        "snapshots_changed": result.snapshots_changed,
+        "alerts_opened": result.alerts_opened,
+        "alerts_cleared": result.alerts_cleared,
+    }
+
+
+def request_recompute() -> None:
+    """Queue one recompute soon after bookings, completions or ratings change (debounced: many
+    changes within the delay share one run). Called on commit, so rolled-back work asks nothing."""
+    delay = settings.MONITORING_RECOMPUTE_DEBOUNCE_SECONDS
+    if cache.add(PENDING_KEY, "queued", timeout=delay + 60):
+        transaction.on_commit(lambda: recompute_cells.apply_async(countdown=delay))
