@@ -29,12 +29,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from dispatch import calendar
 from dispatch.availability import blocks_of
 from dispatch.models import HOLDING_STATUSES, Booking, BookingStatus, Engineer, Rating, TimeOff, WorkOrder
 from monitoring.models import MonitoringPolicy
 from presales.db import SecondsBetween
+from presales.money import money
 
 Cell = tuple[int, int]  # (region id, solution id)
 DONE = (BookingStatus.COMPLETED, BookingStatus.RATED)
@@ -63,6 +65,12 @@ class CellFigures:
     effective_hours: Decimal = Decimal("0.00")
     available_hours: Decimal = Decimal("0.00")
     engineers: set[int] = field(default_factory=set)
+
+
+def is_midnight(moment: dt.datetime) -> bool:
+    """Daily snapshots end at local midnight; live ones at any few minutes."""
+    local = timezone.localtime(moment)
+    return (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
 
 
 def window_ends(end: dt.datetime, days: int, count: int) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -142,34 +150,50 @@ def _count_ratings(figures, windows, earliest, end) -> None:
         counts.ratings, counts.rating_sum, counts.bad_reviews = row["count"], row["total"] or 0, row["bad"]
 
 
-def _utilisation(figures, start: dt.datetime, end: dt.datetime) -> None:
-    """UT of each cell: effective hours of its engineers (finished work at actual hours, the rest
-    as booked) over their working hours in the window minus time off. An engineer counts in
-    every cell of their region × solutions."""
-    engineers = list(
-        Engineer.objects.filter(is_active=True).prefetch_related("working_hours", "solutions").order_by("pk")
-    )
-    worked = (
-        Booking.objects.filter(status__in=HOLDING_STATUSES, start__gte=start, start__lt=end)
-        .values("engineer")
+def effective_hours(*, start: dt.datetime, end: dt.datetime, engineer_ids=None) -> dict[int, Decimal]:
+    """Hours each engineer worked on bookings starting in [start, end): finished work at its
+    actual hours, the rest as booked. One grouped query."""
+    bookings = Booking.objects.filter(status__in=HOLDING_STATUSES, start__gte=start, start__lt=end)
+    if engineer_ids is not None:
+        bookings = bookings.filter(engineer_id__in=engineer_ids)
+    rows = (
+        bookings.values("engineer")
         .annotate(
             done=Coalesce(Sum("actual_hours", filter=Q(status__in=DONE)), Value(Decimal(0))),
             planned=Coalesce(Sum("hours", filter=~Q(status__in=DONE)), Value(Decimal(0))),
         )
         .order_by()
     )
-    effective = {row["engineer"]: Decimal(row["done"]) + Decimal(row["planned"]) for row in worked}
+    return {row["engineer"]: money(Decimal(row["done"]) + Decimal(row["planned"])) for row in rows}
+
+
+def available_hours(engineers: list[Engineer], start: dt.datetime, end: dt.datetime) -> dict[int, Decimal]:
+    """Working hours of each engineer in [start, end) minus time off (their working hours must be
+    prefetched); one query for the time off of all of them."""
     leave: dict[int, list] = defaultdict(list)
-    for engineer_id, leave_start, leave_end in TimeOff.objects.filter(start__lt=end, end__gt=start).values_list(
-        "engineer", "start", "end"
-    ):
+    for engineer_id, leave_start, leave_end in TimeOff.objects.filter(
+        engineer__in=engineers, start__lt=end, end__gt=start
+    ).values_list("engineer", "start", "end"):
         leave[engineer_id].append((leave_start, leave_end))
+    result = {}
     for engineer in engineers:
         working = calendar.working_intervals(blocks_of(engineer), engineer.tz, start, end)
         free = calendar.subtract(working, leave.get(engineer.pk, []))
-        available = Decimal(sum((b - a).total_seconds() for a, b in free)) / 3600
+        result[engineer.pk] = money(Decimal(sum((b - a).total_seconds() for a, b in free)) / 3600)
+    return result
+
+
+def _utilisation(figures, start: dt.datetime, end: dt.datetime) -> None:
+    """UT of each cell: the effective hours of its engineers over their available hours. An
+    engineer counts in every cell of their region × solutions."""
+    engineers = list(
+        Engineer.objects.filter(is_active=True).prefetch_related("working_hours", "solutions").order_by("pk")
+    )
+    worked = effective_hours(start=start, end=end)
+    available = available_hours(engineers, start, end)
+    for engineer in engineers:
         for solution in engineer.solutions.all():
             cell = figures[engineer.region_id, solution.pk]
             cell.engineers.add(engineer.pk)
-            cell.available_hours += available
-            cell.effective_hours += effective.get(engineer.pk, Decimal(0))
+            cell.available_hours += available[engineer.pk]
+            cell.effective_hours += worked.get(engineer.pk, Decimal(0))

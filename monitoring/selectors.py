@@ -1,9 +1,15 @@
 """Reads for the regional dashboard, scoped to the regions the user oversees."""
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, QuerySet
+from django.utils import timezone
 
+from dispatch.models import Engineer
+from monitoring.figures import available_hours, effective_hours, is_midnight
+from monitoring.models import ACTIVE_ALERT_STATUSES, Alert, CellSnapshot, CellStatus, ContingencyPlan
 from presales.choices import Role
 from presales.models import Region, Solution, User
 from presales.selectors import opportunity_list
@@ -51,3 +57,147 @@ def opportunity_grid(*, user: User) -> OpportunityGrid:
         rows.append(GridRow(region=region, counts=counts, total=sum(counts)))
     totals = [sum(row.counts[i] for row in rows) for i in range(len(solutions))]
     return OpportunityGrid(solutions=solutions, rows=rows, totals=totals, total=sum(totals))
+
+
+def latest_window_end(*, regions=None) -> dt.datetime | None:
+    """The end of the newest computed window (for the given regions)."""
+    snapshots = CellSnapshot.objects.all()
+    if regions is not None:
+        snapshots = snapshots.filter(region__in=regions)
+    return snapshots.aggregate(latest=Max("window_end"))["latest"]
+
+
+def day_end(day: dt.date) -> dt.datetime:
+    """The window "for a date" ends at that date's midnight, organisation time."""
+    return dt.datetime.combine(day, dt.time(0), timezone.get_default_timezone())
+
+
+@dataclass
+class CellView:
+    region: Region
+    solution: Solution
+    snapshot: CellSnapshot | None
+    alerts: list[Alert] = field(default_factory=list)
+    trend: list[CellSnapshot] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.snapshot.status if self.snapshot else CellStatus.NORMAL
+
+
+@dataclass
+class Dashboard:
+    end: dt.datetime | None
+    solutions: list[Solution]
+    rows: list[tuple[Region, list[CellView]]]
+    alerts: list[Alert]
+
+
+def active_alerts(*, regions) -> QuerySet[Alert]:
+    return (
+        Alert.objects.filter(region__in=regions, status__in=ACTIVE_ALERT_STATUSES)
+        .select_related("region", "solution")
+        .order_by("region__code", "solution__code", "kind")
+    )
+
+
+def with_plans(alerts) -> list[Alert]:
+    """Attach each alert's contingency plan (one query for all)."""
+    plans = {plan.kind: plan for plan in ContingencyPlan.objects.all()}
+    alerts = list(alerts)
+    for alert in alerts:
+        alert.plan = plans.get(alert.kind)
+    return alerts
+
+
+def dashboard_for(*, user: User, end: dt.datetime | None = None, trend_days: int = 56) -> Dashboard:
+    """The regional dashboard: every region × solution of the user's regions at the newest window
+    (or ``end``), its active alerts with plans, and a daily trend. A fixed number of queries."""
+    regions = list(dashboard_regions(user=user))
+    solutions = list(Solution.objects.all())
+    end = end or latest_window_end(regions=regions)
+    snapshots = {}
+    trends: dict[tuple[int, int], list[CellSnapshot]] = {}
+    if end is not None:
+        for snap in CellSnapshot.objects.filter(region__in=regions, window_end=end):
+            snapshots[snap.region_id, snap.solution_id] = snap
+        midnights = CellSnapshot.objects.filter(
+            region__in=regions, window_end__gte=end - dt.timedelta(days=trend_days), window_end__lt=end
+        ).order_by("window_end")
+        for snap in midnights:
+            if is_midnight(snap.window_end):
+                trends.setdefault((snap.region_id, snap.solution_id), []).append(snap)
+    alerts = with_plans(active_alerts(regions=regions))
+    by_cell: dict[tuple[int, int], list[Alert]] = {}
+    for alert in alerts:
+        by_cell.setdefault((alert.region_id, alert.solution_id), []).append(alert)
+    rows = []
+    for region in regions:
+        cells = []
+        for solution in solutions:
+            key = (region.pk, solution.pk)
+            snap = snapshots.get(key)
+            cells.append(
+                CellView(
+                    region, solution, snap, by_cell.get(key, []), [*trends.get(key, []), *([snap] if snap else [])]
+                )
+            )
+        rows.append((region, cells))
+    return Dashboard(end=end, solutions=solutions, rows=rows, alerts=alerts)
+
+
+def snapshot_list(
+    *, user: User, end: dt.datetime, region: Region | None = None, solution: Solution | None = None
+) -> QuerySet[CellSnapshot]:
+    qs = CellSnapshot.objects.filter(region__in=dashboard_regions(user=user), window_end=end)
+    if region is not None:
+        qs = qs.filter(region=region)
+    if solution is not None:
+        qs = qs.filter(solution=solution)
+    return qs.select_related("region", "solution").order_by("region__code", "solution__code")
+
+
+def alert_list(
+    *,
+    user: User,
+    region: Region | None = None,
+    solution: Solution | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+) -> QuerySet[Alert]:
+    qs = Alert.objects.filter(region__in=dashboard_regions(user=user)).select_related("region", "solution")
+    if region is not None:
+        qs = qs.filter(region=region)
+    if solution is not None:
+        qs = qs.filter(solution=solution)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-opened_at", "-pk")
+
+
+@dataclass(frozen=True)
+class EngineerUtilisation:
+    engineer: Engineer
+    effective_hours: Decimal
+    available_hours: Decimal
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        if not self.available_hours:
+            return None
+        return (self.effective_hours / self.available_hours).quantize(Decimal("0.0001"))
+
+
+def engineer_utilisation(*, user: User, start: dt.datetime, end: dt.datetime) -> list[EngineerUtilisation]:
+    """UT of each engineer of the user's regions over [start, end), busiest first (four queries)."""
+    engineers = list(
+        Engineer.objects.filter(region__in=dashboard_regions(user=user), is_active=True)
+        .select_related("user", "region")
+        .prefetch_related("working_hours")
+    )
+    worked = effective_hours(start=start, end=end, engineer_ids=[engineer.pk for engineer in engineers])
+    available = available_hours(engineers, start, end)
+    rows = [EngineerUtilisation(e, worked.get(e.pk, Decimal("0.00")), available[e.pk]) for e in engineers]
+    return sorted(rows, key=lambda row: (-(row.utilisation or 0), row.engineer.name))

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitoring.figures import CellFigures, WindowCounts, cell_figures, window_ends
+from monitoring.figures import CellFigures, WindowCounts, cell_figures, is_midnight, window_ends
 from monitoring.models import (
     ACTIVE_ALERT_STATUSES,
     Alert,
@@ -110,6 +110,22 @@ def recompute(*, end: dt.datetime | None = None, now: dt.datetime | None = None)
                 else:
                     cleared += _clear(region_id, solution_id, kind, end)
     return RecomputeResult(end, len(figures), changed, opened, cleared)
+
+
+def ensure_daily_snapshot(moment: dt.datetime) -> RecomputeResult | None:
+    """The trend charts draw one point per day: the window ending at each local midnight.
+    Computed once, by the first live recompute of the day."""
+    midnight = timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
+    if CellSnapshot.objects.filter(window_end=midnight).exists():
+        return None
+    return recompute(end=midnight)
+
+
+def prune_snapshots(*, now: dt.datetime, keep: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Drop the live (every-few-minutes) snapshots older than ``keep``; daily ones stay."""
+    old = CellSnapshot.objects.filter(window_end__lt=now - keep).values_list("pk", "window_end")
+    doomed = [pk for pk, end in old.iterator() if not is_midnight(end)]
+    return CellSnapshot.objects.filter(pk__in=doomed).delete()[0] if doomed else 0
 
 
 def _upsert_snapshot(region_id, solution_id, start, end, cell: CellFigures, policy, now) -> bool:

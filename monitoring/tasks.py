@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from monitoring.services import default_end, recompute
+from monitoring.services import default_end, ensure_daily_snapshot, prune_snapshots, recompute
 
 PENDING_KEY = "monitoring:recompute-pending"
 # Below the broker's visibility timeout (asserted by a test of the configuration): a task
@@ -37,7 +37,11 @@ def recompute_cells(end: str | None = None) -> dict:
     if not cache.add(lock, "running", timeout=HARD_LIMIT):
         return {"end": moment.isoformat(), "skipped": "already running"}
     try:
+        if not end:
+            ensure_daily_snapshot(moment)
         result = recompute(end=moment)
+        if not end:
+            prune_snapshots(now=moment)
     finally:
         cache.delete(lock)
     return {
