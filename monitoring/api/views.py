@@ -1,0 +1,91 @@
+import datetime as dt
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from monitoring import selectors
+from monitoring.api import serializers
+from monitoring.api.filters import AlertFilter, CellFilter
+from monitoring.models import Alert, CellSnapshot
+from monitoring.services import alert_acknowledge, alert_resolve, default_end
+from monitoring.tasks import recompute_cells
+from presales.api.permissions import HasRole
+from presales.choices import Role
+
+WATCHERS = HasRole.of(Role.MANAGER, Role.LEAD, Role.ADMIN)
+
+
+class CellListView(ListAPIView):
+    """Region × solution figures of the newest window, or of the window ending at ``date``'s
+    midnight; the user's regions only (admins: all)."""
+
+    serializer_class = serializers.CellSerializer
+    filterset_class = CellFilter
+    permission_classes = [WATCHERS]
+    queryset = CellSnapshot.objects.none()  # for the schema; requests use get_queryset()
+
+    def get_queryset(self):
+        user = self.request.user
+        day = self.request.query_params.get("date")
+        try:
+            end = selectors.day_end(dt.date.fromisoformat(day)) if day else None
+        except ValueError:
+            end = None  # the FilterSet reports the bad date as a 400
+        end = end or selectors.latest_window_end(regions=selectors.dashboard_regions(user=user))
+        if end is None:
+            return CellSnapshot.objects.none()
+        return selectors.snapshot_list(user=user, end=end)
+
+
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+    """Surge alerts of the user's regions, each with its contingency plan."""
+
+    serializer_class = serializers.AlertSerializer
+    filterset_class = AlertFilter
+    permission_classes = [WATCHERS]
+    queryset = Alert.objects.none()  # for the schema; requests use get_queryset()
+
+    def get_queryset(self):
+        return selectors.alert_list(user=self.request.user)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return selectors.with_plans(page) if page is not None else None
+
+    def get_object(self):
+        return selectors.with_plans([super().get_object()])[0]
+
+    @extend_schema(request=None, responses={200: serializers.AlertSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        """A manager of the region takes the alert on: open → acknowledged."""
+        alert = alert_acknowledge(alert=self.get_object(), by=request.user)
+        return Response(serializers.AlertSerializer(selectors.with_plans([alert])[0]).data)
+
+    @extend_schema(request=None, responses={200: serializers.AlertSerializer})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """A manager of the region closes the alert."""
+        alert = alert_resolve(alert=self.get_object(), by=request.user)
+        return Response(serializers.AlertSerializer(selectors.with_plans([alert])[0]).data)
+
+
+class RecomputeView(APIView):
+    """Queue a recompute of every cell (in-process when there is no broker): 202."""
+
+    permission_classes = [HasRole.of(Role.MANAGER, Role.ADMIN)]
+
+    @extend_schema(
+        request=serializers.RecomputeRequestSerializer, responses={202: serializers.RecomputeQueuedSerializer}
+    )
+    def post(self, request):
+        data = serializers.RecomputeRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        day = data.validated_data.get("date")
+        end = selectors.day_end(day) if day else default_end()
+        recompute_cells.delay(end.isoformat() if day else None)
+        return Response({"queued": True, "end": end}, status=status.HTTP_202_ACCEPTED)
