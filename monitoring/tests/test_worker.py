@@ -1,0 +1,110 @@
+"""The recompute on real Celery workers and Redis: it runs there, and it survives a killed worker."""
+
+import datetime as dt
+import signal
+import sqlite3
+import time
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+from django.db import connection
+
+from monitoring.models import Alert, CellSnapshot
+from monitoring.services import recompute
+from presales.tests.scenario_files import load, reference_data, reference_path
+from presales.tests.workers import new_queue, require_broker, sender, start_worker, stop, wait_for
+
+AS_OF = dt.datetime.fromisoformat(reference_data()["as_of"])
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+def state() -> tuple[list, list]:
+    snapshots = list(CellSnapshot.objects.order_by("region_id", "solution_id", "window_end").values())
+    alerts = list(Alert.objects.order_by("region_id", "solution_id", "kind").values())
+    for row in snapshots + alerts:
+        row.pop("id")
+    for row in snapshots:
+        row.pop("computed_at")
+    return snapshots, alerts
+
+
+@contextmanager
+def snapshots_locked():
+    """Another session holds the write lock the recompute needs, until the block ends."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        other = sqlite3.connect(db["NAME"], isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        return
+    other = psycopg.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432
+    )
+    other.execute("LOCK TABLE monitoring_cellsnapshot IN EXCLUSIVE MODE")
+    try:
+        yield
+    finally:
+        other.rollback()
+        other.close()
+
+
+def wait_until_blocked(timeout: float = 4.0) -> None:
+    """Until the worker waits on the lock (PostgreSQL shows it; SQLite: after the reads)."""
+    if connection.vendor == "sqlite":
+        time.sleep(3)
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    pytest.fail("the worker never reached the locked write")
+
+
+def test_a_worker_recomputes_the_reference_week():
+    load(reference_path())
+    require_broker()
+    queue = new_queue()
+    worker = start_worker(queue)
+    try:
+        result = sender().send_task("monitoring.recompute_cells", args=[AS_OF.isoformat()], queue=queue)
+        assert wait_for(result, worker)["alerts_opened"] == 4
+    finally:
+        stop(worker)
+    before = state()
+    assert recompute(end=AS_OF).snapshots_changed == 0
+    assert state() == before
+
+
+def test_a_task_whose_worker_is_killed_mid_task_is_redelivered_with_the_same_result():
+    load(reference_path())
+    require_broker()
+    queue = new_queue()
+    # A short visibility timeout and restore scan, so the test need not wait an hour.
+    fast = {"CELERY_VISIBILITY_TIMEOUT": "5", "CELERY_UNACKED_RESTORE_INTERVAL": "1"}
+    first = start_worker(queue, **fast)
+    with snapshots_locked():
+        result = sender().send_task("monitoring.recompute_cells", args=[AS_OF.isoformat()], queue=queue)
+        wait_until_blocked()
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    assert not CellSnapshot.objects.exists()  # nothing was written by the killed run
+    second = start_worker(queue, **fast)
+    try:
+        outcome = wait_for(result, second, timeout=90)
+    finally:
+        stop(second)
+    assert outcome["alerts_opened"] == 4
+    redelivered = state()
+    assert recompute(end=AS_OF).snapshots_changed == 0  # the same as computing it here
+    assert state() == redelivered
+    assert Alert.objects.count() == 4

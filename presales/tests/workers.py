@@ -1,0 +1,76 @@
+"""Real Celery workers on the real Redis broker, for tests that need one."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import redis
+from celery import Celery
+from django.conf import settings
+from django.db import connection
+
+BROKER_URL = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/1")
+
+
+def database_url() -> str:
+    """The test database as a URL, for a worker in another process."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    credentials = f"{quote(db['USER'])}:{quote(db['PASSWORD'])}@" if db["USER"] else ""
+    return f"postgres://{credentials}{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def require_broker() -> str:
+    try:
+        redis.Redis.from_url(BROKER_URL, socket_connect_timeout=2).ping()
+    except redis.ConnectionError as error:
+        pytest.fail(
+            f"Redis is not reachable at {BROKER_URL} ({error}). Start it with `make services`, "
+            "or install it: sudo apt-get install redis-server"
+        )
+    return BROKER_URL
+
+
+def new_queue() -> str:
+    return f"test-{uuid.uuid4().hex[:8]}"
+
+
+def start_worker(queue: str, **env: str) -> subprocess.Popen:
+    """A solo-pool worker consuming ``queue`` against the test database."""
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "presales.settings_test",
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": BROKER_URL,
+        "CELERY_RESULT_BACKEND": BROKER_URL,
+        **env,
+    }
+    command = [sys.executable, "-m", "celery", "-A", "presales", "worker", "--pool=solo", "-Q", queue]
+    command += ["--without-gossip", "--without-mingle", "--loglevel=WARNING"]
+    return subprocess.Popen(command, cwd=Path(settings.BASE_DIR), env=environment)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def sender() -> Celery:
+    return Celery(broker=BROKER_URL, backend=BROKER_URL, set_as_current=False)
+
+
+def wait_for(result, process: subprocess.Popen | None = None, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while not result.ready():
+        if process is not None:
+            assert process.poll() is None, "the worker exited before running the task"
+        assert time.monotonic() < deadline, f"the task did not finish within {timeout} s"
+        time.sleep(0.2)
+    return result.get()
