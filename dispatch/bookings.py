@@ -32,7 +32,9 @@ HOURS = Decimal("0.01")
 
 
 def _hours(start: dt.datetime, end: dt.datetime) -> Decimal:
-    return (Decimal((end - start).total_seconds()) / 3600).quantize(HOURS)
+    # In UTC: two times of one zone subtract on the wall clock, so a night across a DST change
+    # would be billed an hour too many or too few.
+    return (Decimal((end.astimezone(dt.UTC) - start.astimezone(dt.UTC)).total_seconds()) / 3600).quantize(HOURS)
 
 
 def booking_cost(*, hours: Decimal, hourly_rate: Decimal, uplift_percent: int = 0) -> Decimal:
@@ -56,6 +58,7 @@ def _check_window(start: dt.datetime, end: dt.datetime, *, now: dt.datetime, all
             errors[field] = [_("Give the time with its UTC offset, e.g. 2026-04-07T13:30:00+08:00.")]
     if errors:
         raise ValidationFailed(fields=errors)
+    start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)  # compare instants, not wall clocks
     if end <= start:
         raise ValidationFailed(fields={"end": [_("The end must be after the start.")]})
     if end - start > MAX_BOOKING:
@@ -84,6 +87,8 @@ def _lock_engineer(engineer: Engineer) -> Engineer:
             .prefetch_related("working_hours")
             .get(pk=engineer.pk)
         )
+    except Engineer.DoesNotExist as error:
+        raise NotFound(_("Engineer not found.")) from error
     except OperationalError as error:  # lock_timeout: someone else holds this engineer too long
         raise SlotUnavailable(_("The engineer's calendar is busy; please try again.")) from error
 

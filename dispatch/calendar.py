@@ -27,16 +27,21 @@ class Block:
 
 
 def _local(day: dt.date, time: dt.time, tz: zoneinfo.ZoneInfo) -> dt.datetime:
-    # Round-trip through UTC: a wall time inside a spring-forward gap becomes the first real
-    # instant after it, and an ambiguous one (autumn) its first occurrence.
+    # Round-trip through UTC: a wall time inside a spring-forward gap is read with the offset
+    # before the change (02:30 becomes 03:30), and an ambiguous one (autumn) is its first occurrence.
     naive = dt.datetime.combine(day, time)
     return naive.replace(tzinfo=tz).astimezone(dt.UTC).astimezone(tz)
 
 
 def block_interval(block: Block, day: dt.date, tz: zoneinfo.ZoneInfo) -> Interval:
+    """The block's real instants on ``day``, in UTC.
+
+    UTC because aware datetimes sharing one tzinfo subtract and compare on the wall clock: a
+    22:00–06:00 Berlin night across the spring change would otherwise count 8 hours, not 7.
+    """
     start = _local(day, block.start, tz)
     end = _local(day + dt.timedelta(days=1), MIDNIGHT, tz) if block.end == MIDNIGHT else _local(day, block.end, tz)
-    return start, end
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
@@ -114,10 +119,12 @@ def local_pieces(start: dt.datetime, end: dt.datetime, tz: zoneinfo.ZoneInfo) ->
     pieces = []
     cursor = start.astimezone(tz)
     stop = end.astimezone(tz)
-    while cursor < stop:
+    # Compared in UTC: in the autumn's repeated hour 02:30 (first) is before 02:15 (second),
+    # which a comparison of two times of the same zone, made on the wall clock, gets wrong.
+    while cursor.astimezone(dt.UTC) < stop.astimezone(dt.UTC):
         next_midnight = _local(cursor.date() + dt.timedelta(days=1), MIDNIGHT, tz)
-        piece_end = min(stop, next_midnight)
-        to_midnight = piece_end == next_midnight
+        to_midnight = next_midnight.astimezone(dt.UTC) <= stop.astimezone(dt.UTC)
+        piece_end = next_midnight if to_midnight else stop
         pieces.append(
             LocalPiece(
                 weekday=cursor.isoweekday(),

@@ -1,13 +1,14 @@
 """Writes of engineers: profile, solutions, skills, working hours and time off."""
 
 import datetime as dt
+import secrets
 
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from dispatch.models import MIDNIGHT, Engineer, EngineerSkill, TimeOff, WorkingHours
 from presales.choices import Role
-from presales.exceptions import ValidationFailed
+from presales.exceptions import PermissionDenied, ValidationFailed
 from presales.models import Rate, Region, Skill, Solution, User
 
 
@@ -46,6 +47,20 @@ def engineer_upsert(
     _replace(engineer.skill_levels, EngineerSkill, [{"skill": s, "level": level} for s, level in skills.items()])
     _replace(engineer.working_hours, WorkingHours, [{"weekday": d, "start": s, "end": e} for d, s, e in working_hours])
     _replace(engineer.time_off, TimeOff, [{"start": start, "end": end} for start, end in time_off])
+    return engineer
+
+
+@transaction.atomic
+def engineer_rotate_calendar_token(*, engineer: Engineer, by: User) -> Engineer:
+    """Give the engineer a new calendar feed URL; the old one stops working at once.
+
+    For a feed URL that leaked or was shared by mistake: only the engineer or an admin may.
+    """
+    if engineer.user_id != by.pk and not by.has_role(Role.ADMIN):
+        raise PermissionDenied(_("Only the engineer or an admin can renew the calendar link."))
+    engineer = Engineer.objects.select_for_update().get(pk=engineer.pk)
+    engineer.calendar_token = secrets.token_urlsafe()
+    engineer.save(update_fields=["calendar_token"])
     return engineer
 
 
