@@ -1,11 +1,24 @@
 """Page forms for dispatch. Shape only: the selectors and services hold the rules."""
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dispatch.models import Engineer
+from dispatch.selectors import ORDERINGS
+from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage
 from presales.models import Region, Skill, Solution
 
 LEVEL_CHOICES = [("", _("Any level"))] + [(str(level), str(level)) for level in range(1, 6)]
+ORDERING_LABELS = {
+    "match": _("Best match"),
+    "rate": _("Lowest rate"),
+    "-rating": _("Best rated"),
+    "name": _("Name"),
+}
+LENGTH_CHOICES = [(str(hours), str(hours)) for hours in (1, 2, 3, 4, 6, 8)]
 
 
 class EngineerSearchForm(forms.Form):
@@ -23,7 +36,95 @@ class EngineerSearchForm(forms.Form):
         label=_("Region"), queryset=Region.objects.all(), to_field_name="code", required=False, empty_label=_("Any")
     )
     grade = forms.ChoiceField(label=_("Grade"), required=False)
+    resource_type = forms.ChoiceField(label=_("Resource type"), required=False)
+    min_rating = forms.DecimalField(
+        label=_("Minimum rating"), min_value=1, max_value=5, decimal_places=1, required=False
+    )
+    free_date = forms.DateField(
+        label=_("Free on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    free_start = forms.TimeField(
+        label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    free_end = forms.TimeField(
+        label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    ordering = forms.ChoiceField(label=_("Order by"), required=False)
+    opportunity = forms.ModelChoiceField(
+        label=_("Book for opportunity"), queryset=None, required=False, empty_label=_("Choose when booking")
+    )
+    # The Monday of the week the board shows; week navigation changes only this.
+    week = forms.DateField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, grades: list[str], **kwargs):
+    def __init__(self, *args, grades: list[str], resource_types: list[str], opportunities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["grade"].choices = [("", _("Any"))] + [(grade, grade) for grade in grades]
+        self.fields["resource_type"].choices = [("", _("Any"))] + [(kind, kind) for kind in resource_types]
+        self.fields["ordering"].choices = [(key, ORDERING_LABELS[key]) for key in ORDERINGS]
+        self.fields["opportunity"].queryset = opportunities
+
+    def clean(self):
+        data = super().clean()
+        parts = [data.get(name) for name in ("free_date", "free_start", "free_end")]
+        given = [part is not None for part in parts]
+        data["free_from"] = data["free_to"] = None
+        if any(given) and not all(given):
+            if not self.errors:
+                self.add_error("free_end", _("Give the day, the start and the end of the free window."))
+            return data
+        if all(given):
+            # The window is organisation time (the active time zone), as the board shows it.
+            zone = timezone.get_current_timezone()
+            data["free_from"] = dt.datetime.combine(parts[0], parts[1], tzinfo=zone)
+            data["free_to"] = dt.datetime.combine(parts[0], parts[2], tzinfo=zone)
+            if data["free_to"] <= data["free_from"]:
+                self.add_error("free_end", _("The window must end after it starts."))
+        return data
+
+    def search_criteria(self) -> dict:
+        """The cleaned fields as engineer_search's keyword arguments."""
+        data = self.cleaned_data
+        names = ("solution", "min_level", "region", "grade", "resource_type", "min_rating", "free_from", "free_to")
+        criteria = {name: data.get(name) for name in names}
+        criteria["skills"] = [data["skill"]] if data.get("skill") else []
+        criteria["ordering"] = data.get("ordering") or "match"
+        return criteria
+
+
+class BookingForm(forms.Form):
+    """One slot on the board: engineer, start (organisation time), length and what it is for."""
+
+    engineer = forms.ModelChoiceField(queryset=Engineer.objects.select_related("user"), widget=forms.HiddenInput)
+    start = forms.DateTimeField(widget=forms.HiddenInput)
+    hours = forms.TypedChoiceField(label=_("Length (hours)"), choices=LENGTH_CHOICES, coerce=int, initial="1")
+    opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=None, empty_label=None)
+    stage = forms.ChoiceField(
+        label=_("Presales stage"), choices=[(s.value, s.label) for s in PresalesStage if s in DISPATCHABLE_STAGES]
+    )
+    activity = forms.ChoiceField(label=_("Activity"), choices=Activity.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    # The search the rep came from, to go back to it after a booking without JavaScript.
+    back = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, opportunities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["opportunity"].queryset = opportunities
+
+    @property
+    def end(self) -> dt.datetime:
+        return self.cleaned_data["start"] + dt.timedelta(hours=self.cleaned_data["hours"])
+
+
+class CompleteForm(forms.Form):
+    actual_hours = forms.DecimalField(label=_("Actual hours"), min_value=0, max_digits=8, decimal_places=2)
+
+
+class RateForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("Score"), choices=[(str(score), str(score)) for score in range(1, 6)], coerce=int
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=200)

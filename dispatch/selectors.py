@@ -1,9 +1,12 @@
 """Reads of engineers: the search reps run, and an engineer's own schedule."""
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Exists,
@@ -24,12 +27,18 @@ from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dispatch.availability import free_window_filter
+from budgeting.models import Budget
+from budgeting.selectors import allocation_for
+from dispatch import calendar
+from dispatch.availability import Schedule, free_window_filter, schedules, unavailability
+from dispatch.bookings import _hours, booking_cost, hourly_rate_for
 from dispatch.delay import Delay, classify_delay
-from dispatch.models import HOLDING_STATUSES, Booking, Engineer, EngineerSkill, TimeOff
-from presales.choices import ProjectClass, Role
+from dispatch.models import HOLDING_STATUSES, Booking, BookingStatus, Engineer, EngineerSkill, TimeOff
+from presales.choices import DISPATCHABLE_STAGES, ProjectClass, Role
 from presales.exceptions import ValidationFailed
 from presales.models import Opportunity, Rate, Region, Skill, Solution, User
+from presales.periods import Quarter
+from presales.selectors import opportunity_list
 
 MISSING = object()
 
@@ -70,7 +79,7 @@ def engineer_search(
     """
     if (free_from is None) != (free_to is None):
         raise ValidationFailed(fields={"free_to": [_("Give both ends of the free window.")]})
-    if free_from is not None and free_to <= free_from:
+    if free_from is not None and free_to.astimezone(dt.UTC) <= free_from.astimezone(dt.UTC):  # not wall clocks
         raise ValidationFailed(fields={"free_to": [_("The window must end after it starts.")]})
     if ordering not in ORDERINGS:
         raise ValidationFailed(fields={"ordering": [_("Unknown ordering.")]})
@@ -236,3 +245,134 @@ def booking_list(
     if start_to is not None:
         qs = qs.filter(start__lt=start_to)
     return with_work_order_delay(qs).select_related("rating").order_by("start", "pk")
+
+
+# --- Page helpers: the schedule board, booking quotes, the rep's and engineer's booking lists ---
+
+BOARD_HOURS = (8, 20)  # the board shows 08:00–20:00 of each day, organisation time
+BOARD_DAYS = 7
+
+
+@dataclass(frozen=True)
+class BoardCell:
+    start: dt.datetime
+    end: dt.datetime
+    state: str  # "free", "booking", "time_off", "off" (not working) or "past"
+    booking: Booking | None = None
+    mine: bool = False  # the booking is on one of the viewer's opportunities
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of the week holding ``day``."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def board_days(week: dt.date) -> list[dt.date]:
+    return [week + dt.timedelta(days=offset) for offset in range(BOARD_DAYS)]
+
+
+def _hour_starts(day: dt.date, tz: zoneinfo.ZoneInfo) -> list[dt.datetime]:
+    first, last = BOARD_HOURS
+    return [dt.datetime.combine(day, dt.time(hour), tzinfo=tz) for hour in range(first, last)]
+
+
+def schedule_board(
+    *, engineers: Sequence[Engineer], week: dt.date, user: User, now: dt.datetime | None = None
+) -> list[dict]:
+    """One row per engineer, one cell per board hour of the week, each drawn from the same
+    availability the booking service checks. Queries do not grow with the number of engineers:
+    the callers prefetch working hours and ``schedules`` reads bookings and time off once."""
+    now = now or timezone.now()
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    days = board_days(week)
+    start = dt.datetime.combine(days[0], dt.time(0), tzinfo=tz)
+    end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    found = schedules(list(engineers), start, end, with_bookings=True)
+    rows = []
+    for engineer in engineers:
+        schedule = found[engineer.pk]
+        cells = [[_cell(schedule, hour, user, now) for hour in _hour_starts(day, tz)] for day in days]
+        rows.append({"engineer": engineer, "days": cells})
+    return rows
+
+
+def _cell(schedule: Schedule, start: dt.datetime, user: User, now: dt.datetime) -> BoardCell:
+    end = start + dt.timedelta(hours=1)
+    # Bookings before time off: a booking says more, and it is what the rep may act on.
+    for kind in ("booking", "time_off"):
+        for busy in schedule.busy:
+            if busy.kind == kind and busy.start < end and busy.end > start:
+                booking = busy.booking
+                mine = booking is not None and booking.work_order.opportunity.owner_id == user.pk
+                return BoardCell(start, end, kind, booking, mine)
+    if not calendar.covers(schedule.free, start, end):
+        return BoardCell(start, end, "off")
+    return BoardCell(start, end, "free" if start >= now else "past")
+
+
+def dispatchable_opportunities(*, user: User) -> QuerySet[Opportunity]:
+    """The rep's own opportunities past qualification: those engineers may be booked for."""
+    return opportunity_list(user=user).filter(owner=user, stage__in=DISPATCHABLE_STAGES).order_by("name", "pk")
+
+
+def budget_remaining(*, rep: User, moment: dt.datetime) -> dict:
+    """The rep's remaining budget in the quarter of ``moment``, read only.
+
+    A quarter whose budget is not open yet counts with the allocation it would open with, as
+    the booking service opens it on the first booking; reading never creates it.
+    """
+    period = str(Quarter.of(moment))
+    budget = Budget.objects.filter(owner=rep, period=period).first()
+    remaining = budget.remaining if budget else allocation_for(rep=rep, period=period).amount
+    return {"period": period, "budget": budget, "remaining": remaining}
+
+
+def booking_quote(
+    *, rep: User, engineer: Engineer, start: dt.datetime, end: dt.datetime, uplift_percent: int = 0
+) -> dict:
+    """What booking the slot would cost, the budget left after it, and whether the engineer is
+    free then, priced exactly as booking_create prices it; nothing is written."""
+    hours = _hours(start, end)
+    hourly_rate = hourly_rate_for(engineer)
+    cost = booking_cost(hours=hours, hourly_rate=hourly_rate, uplift_percent=uplift_percent)
+    budget = budget_remaining(rep=rep, moment=start)
+    return {
+        "hours": hours,
+        "hourly_rate": hourly_rate,
+        "cost": cost,
+        **budget,
+        "remaining_after": budget["remaining"] - cost,
+        "unavailable": unavailability(engineer, start, end),
+    }
+
+
+def rep_bookings(*, user: User) -> QuerySet[Booking]:
+    """Bookings on the rep's own opportunities, newest first, with what the page shows."""
+    return (
+        booking_list(user=user)
+        .filter(work_order__opportunity__owner=user)
+        .select_related("work_order")
+        .order_by("-start", "-pk")
+    )
+
+
+def engineer_bookings(*, user: User) -> QuerySet[Booking]:
+    """The engineer's own bookings (never another engineer's), with what the page shows."""
+    return booking_list(user=user).filter(engineer__user=user).select_related("work_order")
+
+
+def engineer_upcoming_and_recent(
+    *, user: User, now: dt.datetime | None = None, recent_days: int = 30
+) -> tuple[list[Booking], list[Booking]]:
+    """Bookings not yet over (soonest first), and those that ended in the last ``recent_days``
+    (latest first); cancelled ones are left out, they no longer ask anything of the engineer."""
+    now = now or timezone.now()
+    qs = engineer_bookings(user=user).exclude(status=BookingStatus.CANCELLED)
+    upcoming = list(qs.filter(end__gt=now).order_by("start", "pk"))
+    recent = list(qs.filter(end__lte=now, end__gt=now - dt.timedelta(days=recent_days)).order_by("-start", "-pk"))
+    return upcoming, recent
+
+
+def engineer_resource_types() -> list[str]:
+    """The resource types engineers have, for the search form's choices."""
+    return list(Engineer.objects.order_by("resource_type").values_list("resource_type", flat=True).distinct())

@@ -1,10 +1,17 @@
 from django.urls import path
 
-from dispatch import views
+from dispatch import feeds, views
 
 app_name = "dispatch"
 
 urlpatterns = [
     path("find/", views.find, name="find"),
+    path("book/", views.book, name="book"),
+    path("my-bookings/", views.my_bookings, name="my-bookings"),
+    path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking-cancel"),
+    path("bookings/<int:pk>/rate/", views.booking_rate, name="booking-rate"),
+    path("bookings/<int:pk>/acknowledge/", views.booking_acknowledge, name="booking-acknowledge"),
+    path("bookings/<int:pk>/complete/", views.booking_complete, name="booking-complete"),
     path("my-schedule/", views.my_schedule, name="my-schedule"),
+    path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar-feed"),
 ]

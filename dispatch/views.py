@@ -1,34 +1,248 @@
+"""Dispatch pages: find and book engineers on the schedule board, the rep's bookings, and an
+engineer's own schedule. Views only parse, call one selector or service, and render; refused
+actions (ApplicationError) are shown where the user acted, with nothing written."""
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from dispatch.forms import EngineerSearchForm
-from dispatch.selectors import engineer_grades, engineer_profile, engineer_search, upcoming_time_off
+from dispatch import bookings as services
+from dispatch.forms import BookingForm, CancelForm, CompleteForm, EngineerSearchForm, RateForm
+from dispatch.models import OPEN_STATUSES, BookingStatus
+from dispatch.selectors import (
+    MATCH_WEIGHTS,
+    board_days,
+    booking_delay,
+    booking_quote,
+    budget_remaining,
+    dispatchable_opportunities,
+    engineer_bookings,
+    engineer_grades,
+    engineer_profile,
+    engineer_resource_types,
+    engineer_search,
+    engineer_upcoming_and_recent,
+    rep_bookings,
+    schedule_board,
+    upcoming_time_off,
+    week_start,
+)
 from presales.choices import Role
 from presales.decorators import role_required
+from presales.exceptions import ApplicationError
 
-PAGE_SIZE = 50
+PAGE_SIZE = 20  # rows of the schedule board too: 20 engineers × 84 hour cells stay readable
+
+
+def _search_form(request) -> EngineerSearchForm:
+    return EngineerSearchForm(
+        request.GET,
+        grades=engineer_grades(),
+        resource_types=engineer_resource_types(),
+        opportunities=dispatchable_opportunities(user=request.user),
+    )
+
+
+def _board_week(form: EngineerSearchForm) -> dt.date:
+    # A field that failed validation is absent from cleaned_data: this week stands in.
+    data = form.cleaned_data
+    day = data.get("week") or data.get("free_date") or timezone.localdate()
+    return week_start(day)
+
+
+def _query(request, **changes) -> str:
+    query = request.GET.copy()
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value is not None:
+            query[key] = value
+    return query.urlencode()
 
 
 @role_required(Role.SALES)
 def find(request):
     # Always bound: with no criteria every field is empty and the search lists everyone.
-    form = EngineerSearchForm(request.GET, grades=engineer_grades())
-    page = None
-    if form.is_valid():
-        criteria = dict(form.cleaned_data)
-        skill = criteria.pop("skill")
-        criteria["skills"] = [skill] if skill else []
+    form = _search_form(request)
+    valid = form.is_valid()
+    week = _board_week(form)
+    context = {"form": form, "page": None, "query": _query(request, page=None), "weights": MATCH_WEIGHTS}
+    if valid:
+        criteria = form.search_criteria()
         engineers = engineer_search(**criteria, preferred_regions=list(request.user.regions.all()))
-        page = Paginator(engineers, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "dispatch/find.html", {"form": form, "page": page, "query": _query_without_page(request)})
+        page = Paginator(engineers.prefetch_related("working_hours"), PAGE_SIZE).get_page(request.GET.get("page"))
+        opportunity = form.cleaned_data["opportunity"] or form.fields["opportunity"].queryset.first()
+        context |= {
+            "page": page,
+            "board": schedule_board(engineers=list(page.object_list), week=week, user=request.user),
+            "opportunity": opportunity,
+            "book_query": urlencode(
+                {"opportunity": opportunity.pk if opportunity else "", "back": request.GET.urlencode()}
+            ),
+        }
+    start_of_week = dt.datetime.combine(week, dt.time(0), tzinfo=timezone.get_current_timezone())
+    context |= {
+        "week": week,
+        "days": board_days(week),
+        "hours": [f"{hour:02d}" for hour in range(8, 20)],
+        "previous_week": _query(request, week=str(week - dt.timedelta(days=7))),
+        "next_week": _query(request, week=str(week + dt.timedelta(days=7))),
+        "this_week": _query(request, week=None),
+        "budget": budget_remaining(rep=request.user, moment=start_of_week),
+    }
+    return render(request, "dispatch/find.html", context)
 
 
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
+def _booking_form(request, data) -> BookingForm:
+    return BookingForm(data, opportunities=dispatchable_opportunities(user=request.user))
+
+
+def _confirm(request, form: BookingForm, *, error: ApplicationError | None = None):
+    context = {"form": form, "quote": None, "error": error}
+    if form.is_valid():
+        data = form.cleaned_data
+        context |= {"engineer": data["engineer"], "start": data["start"], "end": form.end}
+        try:
+            context["quote"] = booking_quote(
+                rep=request.user, engineer=data["engineer"], start=data["start"], end=form.end
+            )
+        except ApplicationError as refusal:  # e.g. no rate on the rate card for this engineer
+            context["error"] = context["error"] or refusal
+    template = "dispatch/_confirm.html" if request.htmx else "dispatch/book.html"
+    return render(request, template, context)
+
+
+@role_required(Role.SALES)
+def book(request):
+    """GET: the confirmation of a slot (cost, budget after it). POST: book it."""
+    if request.method != "POST":
+        data = request.GET.copy()
+        if "stage" not in data:
+            # Default to the opportunity's own stage when it is one engineers are booked in.
+            opportunity = (
+                dispatchable_opportunities(user=request.user).filter(pk=data.get("opportunity") or None).first()
+            )
+            data["stage"] = opportunity.stage if opportunity else ""
+        data.setdefault("hours", "1")
+        data.setdefault("activity", "exchange")
+        return _confirm(request, _booking_form(request, data))
+    form = _booking_form(request, request.POST)
+    if not form.is_valid():
+        return _confirm(request, form)
+    data = form.cleaned_data
+    try:
+        booking = services.booking_create(
+            by=request.user,
+            engineer=data["engineer"],
+            opportunity=data["opportunity"],
+            stage=data["stage"],
+            activity=data["activity"],
+            start=data["start"],
+            end=form.end,
+            note=data["note"],
+        )
+    except ApplicationError as error:
+        return _confirm(request, form, error=error)
+    if not request.htmx:
+        messages.success(request, _("Booked %(engineer)s.") % {"engineer": booking.engineer.name})
+        return redirect(f"{reverse('dispatch:find')}?{data['back']}")
+    budget = budget_remaining(rep=request.user, moment=booking.start)
+    response = render(request, "dispatch/_booked.html", {"booking": booking, "budget": budget})
+    # The board and the budget figure listen for this and reload themselves.
+    response["HX-Trigger"] = "booking-created"
+    return response
+
+
+# --- The rep's bookings ----------------------------------------------------------------------
+
+
+def _rep_row(booking, now):
+    booking.delay = booking_delay(booking, now=now)
+    booking.can_cancel = booking.status in OPEN_STATUSES and booking.start > now
+    booking.can_rate = booking.status == BookingStatus.COMPLETED
+    return booking
+
+
+@role_required(Role.SALES)
+def my_bookings(request):
+    now = timezone.now()
+    page = Paginator(rep_bookings(user=request.user), 50).get_page(request.GET.get("page"))
+    rows = [_rep_row(booking, now) for booking in page.object_list]
+    return render(request, "dispatch/my_bookings.html", {"page": page, "rows": rows, "rate_form": RateForm()})
+
+
+def _act(request, booking, action, *, form_class, template, back, after):
+    """Validate the form, call the service, and answer with the re-rendered row (htmx) or a
+    redirect with a message; a refusal is shown on the row and writes nothing."""
+    form = form_class(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            action(booking, form.cleaned_data)
+        except ApplicationError as refusal:
+            error = refusal
+    else:
+        error = ApplicationError(
+            _("Please correct the input."), fields={k: [str(e) for e in v] for k, v in form.errors.items()}
+        )
+    booking = after()
+    if not request.htmx:
+        if error:
+            messages.error(request, error.message)
+            for field_errors in (error.fields or {}).values():
+                for field_error in field_errors:
+                    messages.error(request, field_error)
+        else:
+            messages.success(request, _("Booking #%(id)s updated.") % {"id": booking.pk})
+        return redirect(back)
+    return render(request, template, {"booking": booking, "error": error, "rate_form": form})
+
+
+def _rep_booking(request, pk):
+    # Another rep's booking is not theirs to see: 404, not 403.
+    return get_object_or_404(rep_bookings(user=request.user), pk=pk)
+
+
+@require_POST
+@role_required(Role.SALES)
+def booking_cancel(request, pk):
+    booking = _rep_booking(request, pk)
+    return _act(
+        request,
+        booking,
+        lambda b, data: services.booking_cancel(booking=b, by=request.user, reason=data["reason"]),
+        form_class=CancelForm,
+        template="dispatch/_rep_booking_row.html",
+        back=reverse("dispatch:my-bookings"),
+        after=lambda: _rep_row(_rep_booking(request, pk), timezone.now()),
+    )
+
+
+@require_POST
+@role_required(Role.SALES)
+def booking_rate(request, pk):
+    booking = _rep_booking(request, pk)
+    return _act(
+        request,
+        booking,
+        lambda b, data: services.booking_rate(booking=b, by=request.user, score=data["score"], comment=data["comment"]),
+        form_class=RateForm,
+        template="dispatch/_rep_booking_row.html",
+        back=reverse("dispatch:my-bookings"),
+        after=lambda: _rep_row(_rep_booking(request, pk), timezone.now()),
+    )
+
+
+# --- The engineer's schedule -------------------------------------------------------------------
 
 
 @role_required(Role.ENGINEER)
@@ -41,5 +255,55 @@ def my_schedule(request):
         {"name": WEEKDAYS[day - 1], "hours": [wh for wh in engineer.working_hours.all() if wh.weekday == day]}
         for day in range(1, 8)
     ]
-    context = {"engineer": engineer, "week": week, "time_off": upcoming_time_off(engineer=engineer)}
+    now = timezone.now()
+    upcoming, recent = engineer_upcoming_and_recent(user=request.user, now=now)
+    context = {
+        "engineer": engineer,
+        "week": week,
+        "time_off": upcoming_time_off(engineer=engineer),
+        "upcoming": [_engineer_row(booking, now) for booking in upcoming],
+        "recent": [_engineer_row(booking, now) for booking in recent],
+    }
     return render(request, "dispatch/my_schedule.html", context)
+
+
+def _engineer_row(booking, now):
+    booking.can_acknowledge = booking.status == BookingStatus.BOOKED
+    booking.can_complete = booking.status == BookingStatus.ACKNOWLEDGED and booking.start <= now
+    return booking
+
+
+def _engineer_booking(request, pk):
+    # Only the engineer's own bookings exist for them; anything else is a 404.
+    return get_object_or_404(engineer_bookings(user=request.user), pk=pk)
+
+
+def _engineer_act(request, pk, action, form_class):
+    return _act(
+        request,
+        _engineer_booking(request, pk),
+        action,
+        form_class=form_class,
+        template="dispatch/_engineer_booking_row.html",
+        back=reverse("dispatch:my-schedule"),
+        after=lambda: _engineer_row(_engineer_booking(request, pk), timezone.now()),
+    )
+
+
+@require_POST
+@role_required(Role.ENGINEER)
+def booking_acknowledge(request, pk):
+    return _engineer_act(
+        request, pk, lambda b, data: services.booking_acknowledge(booking=b, by=request.user), forms.Form
+    )
+
+
+@require_POST
+@role_required(Role.ENGINEER)
+def booking_complete(request, pk):
+    return _engineer_act(
+        request,
+        pk,
+        lambda b, data: services.booking_complete(booking=b, by=request.user, actual_hours=data["actual_hours"]),
+        CompleteForm,
+    )

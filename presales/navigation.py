@@ -17,6 +17,7 @@ class NavItem:
 
 NAV_ITEMS = (
     NavItem("dispatch:find", _("Find engineers"), (Role.SALES,)),
+    NavItem("dispatch:my-bookings", _("My bookings"), (Role.SALES,)),
     NavItem("presales:opportunities", _("Opportunities"), (Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)),
     NavItem("budgeting:mine", _("My budget"), (Role.SALES,)),
     NavItem("budgeting:team", _("Team budgets"), (Role.MANAGER, Role.ADMIN)),

@@ -1,15 +1,33 @@
 """Dispatch pages: the engineer search reps run, and an engineer's own schedule."""
 
 import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dispatch.models import Engineer, EngineerSkill, TimeOff, WorkingHours
+from budgeting.ledger import budget_adjust
+from budgeting.models import Budget, LedgerEntry
+from budgeting.tests.factories import give_targets, open_budget
+from dispatch.bookings import booking_acknowledge, booking_complete, booking_create
+from dispatch.models import Booking, BookingStatus, Engineer, EngineerSkill, Rating, TimeOff, WorkingHours, WorkOrder
 from dispatch.selectors import engineer_search
-from presales.choices import Role
-from presales.tests.factories import RegionFactory, SkillFactory, SolutionFactory, make_user
+from dispatch.services import engineer_upsert
+from presales.choices import PresalesStage, Role
+from presales.periods import Quarter
+from presales.tests.factories import (
+    CustomerFactory,
+    OpportunityFactory,
+    RateFactory,
+    RegionFactory,
+    SkillFactory,
+    SolutionFactory,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -110,12 +128,12 @@ def test_find_page_filters_through_the_form(client, rep, pool):
     }
 
 
-def test_find_page_shows_engineers_and_says_booking_comes_later(client, rep, pool):
+def test_find_page_shows_engineers_and_their_schedule_board(client, rep, pool):
     client.force_login(rep)
     body = client.get(reverse("dispatch:find"), {"region": "east"}, **EN).content.decode()
     assert 'data-engineer="wang"' in body and 'data-engineer="zhang"' not in body
     assert "Skill k8s · 4" in body
-    assert "schedule board" in body and "later release" in body
+    assert 'data-testid="schedule-board"' in body
 
 
 def test_find_page_rejects_unknown_filter_values(client, rep, pool):
@@ -162,3 +180,479 @@ def test_my_schedule_shows_profile_skills_hours_and_upcoming_time_off(client, en
 def test_my_schedule_is_404_without_an_engineer_profile(client, engineer_user):
     client.force_login(engineer_user)
     assert client.get(reverse("dispatch:my-schedule")).status_code == 404
+
+
+# --- Booking from the schedule board ---------------------------------------------------------
+# Data for the pages below: one rep with an opportunity past qualification and a budget, and
+# engineers working Monday–Friday 09:00–18:00 in Shanghai. Slots are on next week's Monday, so
+# "in the past" never fires and weekends never get in the way.
+
+WEEKDAYS_9_TO_6 = [(day, dt.time(9), dt.time(18)) for day in range(1, 6)]
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def next_monday() -> dt.date:
+    today = timezone.localdate()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=timezone.get_current_timezone())
+
+
+def working_engineer(username, *, region, skills=None, time_off=(), grade="P3", display_name=""):
+    user = make_user(username, roles=[Role.ENGINEER], regions=[region], display_name=display_name)
+    return engineer_upsert(
+        user=user,
+        region=region,
+        resource_type="presales",
+        grade=grade,
+        time_zone="Asia/Shanghai",
+        solutions=[],
+        skills=skills or {},
+        working_hours=WEEKDAYS_9_TO_6,
+        time_off=list(time_off),
+    )
+
+
+def book(rep, engineer, opportunity, start, hours=1, **extra):
+    return booking_create(
+        by=rep,
+        engineer=engineer,
+        opportunity=opportunity,
+        stage=PresalesStage.VALUE_PRESENTATION,
+        activity="exchange",
+        start=start,
+        end=start + dt.timedelta(hours=hours),
+        notify=False,
+        **extra,
+    )
+
+
+@pytest.fixture
+def monday():
+    return next_monday()
+
+
+@pytest.fixture
+def desk(rep, other_rep, engineer_user, north, east, monday):
+    """Wang (the engineer persona, 500/h) and Zhang (senior, 800/h); the rep's deal and budget."""
+    RateFactory(resource_type="presales", grade="P3", hourly_rate=Decimal("500.00"))
+    RateFactory(resource_type="presales", grade="P5", hourly_rate=Decimal("800.00"))
+    k8s = SkillFactory(code="k8s", name="Kubernetes")
+    wang = engineer_upsert(
+        user=engineer_user,
+        region=north,
+        resource_type="presales",
+        grade="P3",
+        time_zone="Asia/Shanghai",
+        solutions=[],
+        skills={k8s: 4},
+        working_hours=WEEKDAYS_9_TO_6,
+        time_off=[],
+    )
+    zhang = working_engineer("zhang", region=east, skills={k8s: 5}, grade="P5", display_name="张工 Zhang")
+    deal = OpportunityFactory(name="Harbour Deal", owner=rep, customer=CustomerFactory(region=north))
+    other_deal = OpportunityFactory(name="Other Deal", owner=other_rep, customer=CustomerFactory(region=north))
+    period = str(Quarter.of(at(monday, 10)))
+    budget = open_budget(rep, period, allocated="100000.00")
+    open_budget(other_rep, period, allocated="100000.00")
+    return SimpleNamespace(
+        wang=wang, zhang=zhang, k8s=k8s, deal=deal, other_deal=other_deal, budget=budget, period=period
+    )
+
+
+def board_cells(response, username) -> dict[str, str]:
+    """The board row of one engineer as {"2026-04-06T10:00": state}."""
+    row = next(row for row in response.context["board"] if row["engineer"].user.username == username)
+    tz = timezone.get_current_timezone()
+    return {cell.start.astimezone(tz).strftime("%Y-%m-%dT%H:%M"): cell.state for day in row["days"] for cell in day}
+
+
+def slot(day: dt.date, hour: int) -> str:
+    return f"{day:%Y-%m-%d}T{hour:02d}:00"
+
+
+def written() -> tuple[int, int, int, int]:
+    return Booking.objects.count(), WorkOrder.objects.count(), LedgerEntry.objects.count(), Budget.objects.count()
+
+
+def test_find_ranks_by_match_score_and_explains_it(client, rep, desk):
+    client.force_login(rep)
+    response = client.get(reverse("dispatch:find"), {"skill": "k8s"}, **EN)
+    engineers = list(response.context["page"].object_list)
+    assert [e.user.username for e in engineers] == ["engineer", "zhang"]  # local and cheaper beats senior
+    assert engineers[0].match_score > engineers[1].match_score
+    body = response.content.decode()
+    # Wang: skill 4/5, no ratings (prior 3/5), preferred region, the cheapest rate.
+    assert "skill 0.80×40 + rating 0.60×30 + region 1.00×15 + cost 1.00×15 = 80.0" in body
+    assert 'data-figure="rate">500.00<' in body and 'data-figure="rate">800.00<' in body
+    assert "not rated" in body
+
+
+def test_find_filters_by_resource_type_grade_rating_and_free_window(client, rep, desk, monday):
+    book(rep, desk.zhang, desk.deal, at(monday, 10))
+    client.force_login(rep)
+    url = reverse("dispatch:find")
+    window = {"free_date": str(monday), "free_start": "10:30", "free_end": "11:30"}
+    assert rows(client.get(url, window)) == {"engineer"}  # Zhang is booked 10–11
+    assert rows(client.get(url, window | {"free_start": "11:00", "free_end": "12:00"})) == {"engineer", "zhang"}
+    assert rows(client.get(url, window | {"free_start": "18:00", "free_end": "19:00"})) == set()  # after hours
+    assert rows(client.get(url, {"grade": "P5", "resource_type": "presales"})) == {"zhang"}
+    assert rows(client.get(url, {"min_rating": "4"})) == set()  # nobody is rated yet
+    incomplete = client.get(url, {"free_date": str(monday), "free_start": "10:00"}, **EN)
+    assert incomplete.context["page"] is None and "free_end" in incomplete.context["form"].errors
+
+
+def test_board_draws_bookings_time_off_and_free_cells(client, rep, other_rep, desk, monday):
+    book(rep, desk.wang, desk.deal, at(monday, 10), hours=2)
+    book(other_rep, desk.zhang, desk.other_deal, at(monday, 14))
+    TimeOff.objects.create(
+        engineer=desk.zhang, start=at(monday + dt.timedelta(days=1), 0), end=at(monday, 0) + dt.timedelta(days=2)
+    )
+    client.force_login(rep)
+    response = client.get(reverse("dispatch:find"), {"week": str(monday)}, **EN)
+    wang, zhang = board_cells(response, "engineer"), board_cells(response, "zhang")
+    assert [wang[slot(monday, h)] for h in (8, 9, 10, 11, 12, 17, 18)] == [
+        "off",
+        "free",
+        "booking",
+        "booking",
+        "free",
+        "free",
+        "off",
+    ]
+    assert zhang[slot(monday, 14)] == "booking" and zhang[slot(monday + dt.timedelta(days=1), 10)] == "time_off"
+    assert wang[slot(monday + dt.timedelta(days=5), 10)] == "off"  # Saturday
+    body = response.content.decode()
+    assert "booked by you for Harbour Deal" in body
+    assert "Other Deal" not in body  # another rep's deal is only "booked"
+    assert 'class="slot slot-time_off"' in body and 'class="slot slot-booking slot-mine"' in body
+    free = f'data-slot="{slot(monday, 9)}" data-state="free"'
+    assert free in body and 'hx-target="#booking-panel"' in body
+
+
+def test_board_week_navigation_keeps_the_search(client, rep, desk, monday):
+    client.force_login(rep)
+    response = client.get(reverse("dispatch:find"), {"skill": "k8s", "week": str(monday)}, **EN)
+    assert response.context["days"][0] == monday
+    body = response.content.decode()
+    assert f"skill=k8s&amp;week={monday + dt.timedelta(days=7)}" in body
+    assert f"skill=k8s&amp;week={monday - dt.timedelta(days=7)}" in body
+    # A free window's day picks its week when no week is given.
+    response = client.get(
+        reverse("dispatch:find"),
+        {"free_date": str(monday + dt.timedelta(days=2)), "free_start": "10:00", "free_end": "11:00"},
+    )
+    assert response.context["days"][0] == monday
+
+
+def test_board_queries_do_not_grow_with_the_number_of_engineers(client, rep, desk, monday, north):
+    client.force_login(rep)
+    url = reverse("dispatch:find")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, {"week": str(monday)}).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for n in range(5):
+        engineer = working_engineer(f"extra{n}", region=north, skills={desk.k8s: 3})
+        book(rep, engineer, desk.deal, at(monday, 9 + n))
+        TimeOff.objects.create(engineer=engineer, start=at(monday, 16), end=at(monday, 17))
+    assert queries() == few
+
+
+def test_confirmation_shows_cost_and_budget_after_and_writes_nothing(client, rep, desk, monday):
+    client.force_login(rep)
+    before = written()
+    params = {"engineer": desk.zhang.pk, "start": slot(monday, 10), "opportunity": desk.deal.pk, "hours": "3"}
+    response = client.get(reverse("dispatch:book"), params, **EN, **HTMX)
+    assert response.status_code == 200
+    assert response.templates[0].name == "dispatch/_confirm.html"
+    quote = response.context["quote"]
+    assert (quote["cost"], quote["remaining"], quote["remaining_after"]) == (
+        Decimal("2400.00"),
+        Decimal("100000.00"),
+        Decimal("97600.00"),
+    )
+    body = response.content.decode()
+    assert 'data-figure="cost">2,400.00<' in body and 'data-figure="remaining-after" class="">97,600.00<' in body
+    assert written() == before
+
+
+def test_confirmation_does_not_open_a_missing_budget(client, rep, desk, monday):
+    client.force_login(rep)
+    later = monday + dt.timedelta(days=140)  # another quarter, whose budget is not open yet
+    later -= dt.timedelta(days=later.weekday())
+    give_targets(rep, str(Quarter.of(at(later, 10))), A="1000000.00")
+    before = written()
+    params = {"engineer": desk.wang.pk, "start": slot(later, 10), "opportunity": desk.deal.pk}
+    response = client.get(reverse("dispatch:book"), params, **HTMX)
+    assert response.context["quote"]["remaining"] == Decimal("15000.00")  # what it would open with
+    assert written() == before
+
+
+def test_booking_in_place_reserves_and_redraws(client, rep, desk, monday):
+    client.force_login(rep)
+    data = {
+        "engineer": desk.wang.pk,
+        "start": slot(monday, 10),
+        "hours": "2",
+        "opportunity": desk.deal.pk,
+        "stage": "value_presentation",
+        "activity": "poc",
+        "note": "Demo",
+        "back": "skill=k8s",
+    }
+    response = client.post(reverse("dispatch:book"), data, **EN, **HTMX)
+    assert response.status_code == 200
+    assert response["HX-Trigger"] == "booking-created"
+    booking = Booking.objects.get()
+    assert (booking.engineer, booking.start, booking.end, booking.cost) == (
+        desk.wang,
+        at(monday, 10),
+        at(monday, 12),
+        Decimal("1000.00"),
+    )
+    assert booking.work_order.opportunity == desk.deal and booking.activity == "poc"
+    body = response.content.decode()
+    assert 'data-testid="booking-success"' in body and "99,000.00" in body
+    desk.budget.refresh_from_db()
+    assert desk.budget.reserved == Decimal("1000.00")
+    # The board, reloaded as the page does after the trigger, draws it busy; the figure follows.
+    page = client.get(reverse("dispatch:find"), {"week": str(monday)}, **EN)
+    assert board_cells(page, "engineer")[slot(monday, 11)] == "booking"
+    assert 'data-figure="remaining">99,000.00<' in page.content.decode()
+
+
+def test_booking_without_javascript_redirects_back_to_the_search(client, rep, desk, monday):
+    client.force_login(rep)
+    data = {
+        "engineer": desk.wang.pk,
+        "start": slot(monday, 10),
+        "hours": "1",
+        "opportunity": desk.deal.pk,
+        "stage": "value_presentation",
+        "activity": "exchange",
+        "back": "skill=k8s&week=" + str(monday),
+    }
+    response = client.post(reverse("dispatch:book"), data, **EN)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('dispatch:find')}?skill=k8s&week={monday}"
+    assert Booking.objects.count() == 1
+    # The confirmation page works without htmx too.
+    page = client.get(
+        reverse("dispatch:book"),
+        {"engineer": desk.zhang.pk, "start": slot(monday, 10), "opportunity": desk.deal.pk},
+        **EN,
+    )
+    assert page.templates[0].name == "dispatch/book.html"
+
+
+def _post_booking(client, desk, start, *, opportunity=None, hours="1", engineer=None):
+    data = {
+        "engineer": (engineer or desk.wang).pk,
+        "start": start,
+        "hours": hours,
+        "opportunity": (opportunity or desk.deal).pk,
+        "stage": "value_presentation",
+        "activity": "exchange",
+    }
+    return client.post(reverse("dispatch:book"), data, **EN, **HTMX)
+
+
+def test_refused_bookings_are_shown_in_place_and_write_nothing(client, rep, other_rep, desk, monday):
+    book(other_rep, desk.wang, desk.other_deal, at(monday, 10))
+    TimeOff.objects.create(engineer=desk.wang, start=at(monday, 14), end=at(monday, 16))
+    client.force_login(rep)
+    before = written()
+    cases = [
+        (slot(monday, 10), {}, "is already booked at that time"),  # SlotUnavailable
+        (slot(monday, 14), {}, "is on leave at that time"),  # SlotUnavailable
+        (slot(monday, 17), {"hours": "2"}, "does not work at that time"),  # SlotUnavailable
+        (slot(monday - dt.timedelta(days=7), 10), {}, "The start is in the past."),  # ValidationFailed
+    ]
+    for start, extra, message in cases:
+        response = _post_booking(client, desk, start, **extra)
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert 'data-testid="booking-error"' in body and message in body, message
+        assert "HX-Trigger" not in response
+    # Another rep's opportunity is not one of the choices.
+    response = _post_booking(client, desk, slot(monday, 11), opportunity=desk.other_deal)
+    assert "Select a valid choice" in response.content.decode()
+    assert written() == before
+
+
+def test_budget_exceeded_is_shown_in_place_and_writes_nothing(client, rep, desk, monday):
+    client.force_login(rep)
+    budget_adjust(
+        budget=desk.budget, amount=Decimal("-99500.00"), reason="cut", by=make_user("boss", roles=[Role.ADMIN])
+    )
+    before = written()
+    response = _post_booking(client, desk, slot(monday, 10), hours="2")  # 1,000 > 500 left
+    body = response.content.decode()
+    assert 'data-testid="booking-error"' in body and "only 500.00 remains" in body
+    assert written() == before
+
+
+# --- My bookings (reps) ------------------------------------------------------------------------
+
+
+def test_my_bookings_lists_own_bookings_with_status_delay_and_cost(client, rep, other_rep, desk, monday):
+    mine = book(rep, desk.wang, desk.deal, at(monday, 10), desired_start=at(monday, 10))
+    late = book(rep, desk.zhang, desk.deal, at(monday, 14), desired_start=at(monday - dt.timedelta(days=6), 9))
+    book(other_rep, desk.wang, desk.other_deal, at(monday, 15))
+    client.force_login(rep)
+    response = client.get(reverse("dispatch:my-bookings"), **EN)
+    assert [b.pk for b in response.context["rows"]] == [late.pk, mine.pk]
+    body = response.content.decode()
+    assert "Other Deal" not in body
+    assert 'data-delay="on_time"' in body and 'data-delay="severe"' in body
+    assert "500.00" in body and "800.00" in body and 'data-status="booked"' in body
+    assert body.count('data-testid="cancel-booking"') == 2
+
+
+def test_rep_cancels_in_place(client, rep, desk, monday):
+    booking = book(rep, desk.wang, desk.deal, at(monday, 10))
+    client.force_login(rep)
+    response = client.post(reverse("dispatch:booking-cancel", args=[booking.pk]), **EN, **HTMX)
+    assert response.status_code == 200
+    assert 'data-status="cancelled"' in response.content.decode()
+    booking.refresh_from_db()
+    desk.budget.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED and desk.budget.reserved == 0
+
+
+def test_rep_cannot_act_on_another_reps_booking(client, rep, other_rep, desk, monday):
+    booking = book(other_rep, desk.wang, desk.other_deal, at(monday, 10))
+    client.force_login(rep)
+    before = written()
+    assert client.post(reverse("dispatch:booking-cancel", args=[booking.pk])).status_code == 404
+    assert client.post(reverse("dispatch:booking-rate", args=[booking.pk]), {"score": "5"}).status_code == 404
+    assert written() == before
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.BOOKED
+
+
+def test_rep_rates_a_completed_booking_once(client, rep, desk):
+    past_monday = timezone.localdate() - dt.timedelta(days=7 + timezone.localdate().weekday())
+    open_budget(rep, str(Quarter.of(at(past_monday, 10))), allocated="100000.00")
+    booking = book(rep, desk.wang, desk.deal, at(past_monday, 10), allow_past=True)
+    booking_acknowledge(booking=booking, by=desk.wang.user)
+    booking_complete(booking=booking, by=desk.wang.user, actual_hours="1")
+    client.force_login(rep)
+    row = client.get(reverse("dispatch:my-bookings"), **EN).content.decode()
+    assert 'data-testid="rate-booking"' in row and 'data-testid="cancel-booking"' not in row
+    url = reverse("dispatch:booking-rate", args=[booking.pk])
+    refused = client.post(url, {"score": "9"}, **EN, **HTMX).content.decode()
+    assert 'data-testid="row-error"' in refused and not Rating.objects.exists()
+    response = client.post(url, {"score": "4", "comment": "Solid"}, **EN, **HTMX)
+    assert 'data-testid="rating">4 ★' in response.content.decode()
+    assert Rating.objects.get().score == 4
+    again = client.post(url, {"score": "1"}, **EN, **HTMX).content.decode()
+    assert "this is not possible now" in again and Rating.objects.get().score == 4
+
+
+def test_rep_cannot_cancel_a_started_booking(client, rep, desk):
+    past_monday = timezone.localdate() - dt.timedelta(days=7 + timezone.localdate().weekday())
+    open_budget(rep, str(Quarter.of(at(past_monday, 10))), allocated="100000.00")
+    booking = book(rep, desk.wang, desk.deal, at(past_monday, 10), allow_past=True)
+    client.force_login(rep)
+    response = client.post(reverse("dispatch:booking-cancel", args=[booking.pk]), **EN, **HTMX)
+    assert "already started" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.BOOKED
+    # Without htmx the refusal comes back as a message on the page.
+    response = client.post(reverse("dispatch:booking-cancel", args=[booking.pk]), follow=True, **EN)
+    assert "already started" in response.content.decode()
+
+
+# --- My schedule (engineers) -------------------------------------------------------------------
+
+
+def test_engineer_sees_own_bookings_and_acknowledges(client, rep, engineer_user, desk, monday):
+    mine = book(rep, desk.wang, desk.deal, at(monday, 10))
+    theirs = book(rep, desk.zhang, desk.deal, at(monday, 14))
+    client.force_login(engineer_user)
+    response = client.get(reverse("dispatch:my-schedule"), **EN)
+    assert [b.pk for b in response.context["upcoming"]] == [mine.pk]
+    body = response.content.decode()
+    assert "Harbour Deal" in body and 'data-testid="acknowledge-booking"' in body
+    assert f'data-booking="{theirs.pk}"' not in body
+    response = client.post(reverse("dispatch:booking-acknowledge", args=[mine.pk]), **EN, **HTMX)
+    assert 'data-status="acknowledged"' in response.content.decode()
+    assert 'data-testid="acknowledge-booking"' not in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.status == BookingStatus.ACKNOWLEDGED and mine.acknowledged_by == engineer_user
+
+
+def test_engineer_cannot_act_on_another_engineers_booking(client, rep, engineer_user, desk, monday):
+    theirs = book(rep, desk.zhang, desk.deal, at(monday, 14))
+    client.force_login(engineer_user)
+    assert client.post(reverse("dispatch:booking-acknowledge", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("dispatch:booking-complete", args=[theirs.pk]), {"actual_hours": "1"}).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == BookingStatus.BOOKED
+
+
+def test_engineer_completes_a_started_booking_with_actual_hours(client, rep, engineer_user, desk):
+    past_monday = timezone.localdate() - dt.timedelta(days=7 + timezone.localdate().weekday())
+    budget = open_budget(rep, str(Quarter.of(at(past_monday, 10))), allocated="100000.00")
+    booking = book(rep, desk.wang, desk.deal, at(past_monday, 10), hours=2, allow_past=True)
+    booking_acknowledge(booking=booking, by=engineer_user)
+    client.force_login(engineer_user)
+    body = client.get(reverse("dispatch:my-schedule"), **EN).content.decode()
+    assert [b.pk for b in client.get(reverse("dispatch:my-schedule")).context["recent"]] == [booking.pk]
+    assert 'data-testid="complete-booking"' in body
+    url = reverse("dispatch:booking-complete", args=[booking.pk])
+    refused = client.post(url, {"actual_hours": "0"}, **EN, **HTMX).content.decode()
+    assert 'data-testid="row-error"' in refused
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.ACKNOWLEDGED
+    response = client.post(url, {"actual_hours": "1.5"}, **EN, **HTMX)
+    assert 'data-status="completed"' in response.content.decode()
+    booking.refresh_from_db()
+    budget.refresh_from_db()
+    assert (booking.actual_hours, booking.charged, budget.spent, budget.reserved) == (
+        Decimal("1.50"),
+        Decimal("750.00"),
+        Decimal("750.00"),
+        Decimal("0.00"),
+    )
+
+
+def test_engineer_cannot_complete_before_the_start(client, rep, engineer_user, desk, monday):
+    booking = book(rep, desk.wang, desk.deal, at(monday, 10))
+    booking_acknowledge(booking=booking, by=engineer_user)
+    client.force_login(engineer_user)
+    body = client.get(reverse("dispatch:my-schedule"), **EN).content.decode()
+    assert 'data-testid="complete-booking"' not in body
+    response = client.post(reverse("dispatch:booking-complete", args=[booking.pk]), {"actual_hours": "1"}, **EN, **HTMX)
+    assert "has not started yet" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url_name", "method", "allowed"),
+    [
+        ("dispatch:my-bookings", "get", "rep"),
+        ("dispatch:book", "get", "rep"),
+        ("dispatch:booking-cancel", "post", "rep"),
+        ("dispatch:booking-rate", "post", "rep"),
+        ("dispatch:booking-acknowledge", "post", "engineer_user"),
+        ("dispatch:booking-complete", "post", "engineer_user"),
+    ],
+)
+def test_dispatch_pages_are_for_their_role(client, request, rep, engineer_user, manager, url_name, method, allowed):
+    args = [1] if "booking-" in url_name else []
+    for persona in ("rep", "engineer_user", "manager"):
+        client.force_login(request.getfixturevalue(persona))
+        status = getattr(client, method)(reverse(url_name, args=args)).status_code
+        assert (status != 403) == (persona == allowed), (persona, status)
+
+
+def test_booking_actions_refuse_get(client, rep):
+    client.force_login(rep)
+    assert client.get(reverse("dispatch:booking-cancel", args=[1])).status_code == 405

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 NAV_BY_ROLE = {
-    "rep": {"dispatch:find", "presales:opportunities", "budgeting:mine"},
+    "rep": {"dispatch:find", "dispatch:my-bookings", "presales:opportunities", "budgeting:mine"},
     "engineer_user": {"dispatch:my-schedule"},
     "manager": {"presales:opportunities", "monitoring:dashboard", "budgeting:team"},
     "lead": {"presales:opportunities", "monitoring:dashboard"},
@@ -96,6 +96,7 @@ def test_user_without_role_goes_to_the_no_role_page(client, db):
 PAGES_AND_ROLES = {
     "dispatch:find": {"rep"},
     "dispatch:my-schedule": {"engineer_user"},
+    "dispatch:my-bookings": {"rep"},
     "budgeting:mine": {"rep"},
     "presales:opportunities": {"rep", "manager", "lead", "admin_user"},
     "monitoring:dashboard": {"manager", "lead", "admin_user"},
