@@ -18,7 +18,7 @@ from dispatch import calendar
 from dispatch.availability import schedules
 from dispatch.delay import Delay, classify_delay, lateness
 from dispatch.models import HOLDING_STATUSES, OPEN_STATUSES, Booking, BookingStatus, Engineer, WorkOrder
-from presales.choices import Role
+from presales.choices import ProjectClass, Role
 from presales.models import Opportunity, User
 from presales.money import ZERO, money
 
@@ -62,9 +62,9 @@ class Visibility:
 def opportunity_visibility(*, opportunity: Opportunity, viewer: User, now: dt.datetime | None = None) -> Visibility:
     """What ``viewer`` may see of the opportunity's presales work.
 
-    The owner, their managers and admins see everything; an engineer who worked on it sees only
-    their own hours, dispatches and ratings, and no money. Callers check that the viewer may see
-    the opportunity at all (presales.selectors.opportunity_list).
+    The owner, their region's managers, leads (for A/B work) and admins see everything; an
+    engineer who worked on it sees only their own hours, dispatches and ratings, and no money.
+    Callers check that the viewer may see the opportunity at all (presales.selectors.opportunity_list).
     """
     now = now or timezone.now()
     bookings = Booking.objects.filter(work_order__opportunity=opportunity)
@@ -86,6 +86,8 @@ def opportunity_visibility(*, opportunity: Opportunity, viewer: User, now: dt.da
 def _sees_only_own_part(opportunity: Opportunity, viewer: User) -> bool:
     if viewer.pk == opportunity.owner_id or viewer.has_role(Role.ADMIN):
         return False
+    if viewer.has_role(Role.LEAD) and opportunity.project_class in (ProjectClass.A, ProjectClass.B):
+        return False  # delivery-centre leads direct A/B work
     return not (viewer.has_role(Role.MANAGER) and viewer.regions.filter(pk=opportunity.region_id).exists())
 
 

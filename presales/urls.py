@@ -18,6 +18,8 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("api/v1/", include("presales.api.urls")),
     path("api/v1/", include("budgeting.api.urls")),
+    path("api/v1/", include("dispatch.api.urls")),
+    path("api/v1/", include("monitoring.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

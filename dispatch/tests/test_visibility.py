@@ -86,3 +86,46 @@ def test_an_engineers_record_over_a_period(o1):
         engineer=li, start=dt.datetime(2025, 1, 1, tzinfo=tz), end=dt.datetime(2025, 1, 2, tzinfo=tz)
     )
     assert nothing.total_hours == 0 and nothing.rating_avg is None and nothing.delayed == []
+
+
+def test_the_visibility_api_follows_the_contract(o1, api):
+    response = api.as_user(o1.owner).get(f"/api/v1/opportunities/{o1.pk}/visibility/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["opportunity"] == o1.pk
+    engineers = {e["name"].split()[-1]: e for e in body["engineers"]}
+    assert engineers["Zhang"]["hours_by_stage"] == {
+        "value_presentation": "16.00",
+        "bid_preparation": "32.00",
+        "bidding": "32.00",
+    }
+    assert (engineers["Zhang"]["total_hours"], engineers["Li"]["total_hours"], engineers["Wang"]["total_hours"]) == (
+        "80.00",
+        "32.00",
+        "40.00",
+    )
+    assert body["dispatches"] == {"total": 4, "on_time": 1, "slight": 1, "severe": 2}
+    assert [d["delay"] for d in body["dispatch_list"]].count("severe") == 2
+    assert body["spent"] == str(sum(b.charged for b in Booking.objects.filter(work_order__opportunity=o1)))
+    assert body["reserved"] == "0.00"
+
+
+def test_the_visibility_api_hides_what_the_viewer_may_not_see(o1, api):
+    other_rep = User.objects.get(username="rep_b")
+    assert api.as_user(other_rep).get(f"/api/v1/opportunities/{o1.pk}/visibility/").status_code == 404
+    east = User.objects.get(username="mgr_east")
+    assert api.as_user(east).get(f"/api/v1/opportunities/{o1.pk}/visibility/").status_code == 404
+    li = api.as_user(User.objects.get(username="li")).get(f"/api/v1/opportunities/{o1.pk}/visibility/").json()
+    assert [e["total_hours"] for e in li["engineers"]] == ["32.00"]
+    assert li["spent"] is None and li["reserved"] is None
+
+
+def test_the_visibility_api_runs_a_fixed_number_of_queries(o1, api):
+    client = api.as_user(o1.owner)
+    o2 = Opportunity.objects.get(key="o2")
+    client.get(f"/api/v1/opportunities/{o2.pk}/visibility/")
+    with CaptureQueriesContext(connection) as first:
+        client.get(f"/api/v1/opportunities/{o1.pk}/visibility/")
+    with CaptureQueriesContext(connection) as second:
+        client.get(f"/api/v1/opportunities/{o2.pk}/visibility/")
+    assert len(first) == len(second)

@@ -1,0 +1,102 @@
+"""FilterSets of the dispatch API: the engineer search and the booking list."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from dispatch.models import Booking, BookingStatus, Engineer
+from dispatch.selectors import ORDERINGS, engineer_search
+from presales.api.filters import AwareIsoDateTimeFilter
+from presales.models import Region, Skill, Solution
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class LevelFilter(django_filters.NumberFilter):
+    """A whole proficiency level, 1–5."""
+
+    field_class = forms.IntegerField
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CodeFilter(django_filters.ModelChoiceFilter):
+    """A reference object named by its code."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, to_field_name="code", **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CodesFilter(django_filters.ModelMultipleChoiceFilter):
+    """Reference objects named by their codes, the parameter repeated."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, to_field_name="code", **kwargs)
+
+
+class EngineerFilter(django_filters.FilterSet):
+    """Validates the search criteria; ``engineer_search`` applies them, scores and orders.
+
+    Codes that name nothing are field errors (400), not an empty result, so that a typo in
+    an integration shows up at once.
+    """
+
+    solution = CodeFilter(queryset=Solution.objects.all())
+    skill = CodesFilter(
+        queryset=Skill.objects.all(),
+        help_text=_("Skill code; repeat for several skills, each held at min_level or above."),
+    )
+    min_level = LevelFilter(min_value=1, max_value=5)
+    region = CodeFilter(queryset=Region.objects.all())
+    grade = django_filters.CharFilter()
+    resource_type = django_filters.CharFilter()
+    min_rating = django_filters.NumberFilter(min_value=1, max_value=5, max_digits=3, decimal_places=2)
+    free_from = AwareIsoDateTimeFilter(help_text=_("With free_to: only engineers free for the whole window."))
+    free_to = AwareIsoDateTimeFilter(help_text=_("End of the free window (exclusive)."))
+    ordering = django_filters.ChoiceFilter(
+        choices=[(key, key) for key in ORDERINGS],
+        empty_label=None,
+        help_text=_("match (default), rate, -rating or name."),
+    )
+
+    class Meta:
+        model = Engineer
+        fields = []
+
+    def filter_queryset(self, queryset):
+        # The search is one selector (the pages use it too); the queryset handed in is only
+        # the view's starting point for detail lookups and is replaced here.
+        data = self.form.cleaned_data
+        user = getattr(self.request, "user", None)
+        preferred = list(user.regions.all()) if user is not None and user.is_authenticated else []
+        return engineer_search(
+            solution=data.get("solution"),
+            skills=list(data.get("skill") or ()),
+            min_level=data.get("min_level"),
+            region=data.get("region"),
+            grade=data.get("grade") or None,
+            resource_type=data.get("resource_type") or None,
+            min_rating=data.get("min_rating"),
+            free_from=data.get("free_from"),
+            free_to=data.get("free_to"),
+            preferred_regions=preferred,
+            ordering=data.get("ordering") or "match",
+        )
+
+
+class BookingFilter(django_filters.FilterSet):
+    """``from``/``to`` keep the bookings that overlap [from, to), as booking_list does."""
+
+    opportunity = django_filters.NumberFilter(field_name="work_order__opportunity_id")
+    engineer = django_filters.NumberFilter(field_name="engineer_id")
+    status = django_filters.MultipleChoiceFilter(choices=BookingStatus.choices)
+    to = AwareIsoDateTimeFilter(field_name="start", lookup_expr="lt")
+
+    class Meta:
+        model = Booking
+        fields = ["opportunity", "engineer", "status"]
+
+
+# "from" is a Python keyword, so it cannot be declared in the class body.
+BookingFilter.base_filters["from"] = AwareIsoDateTimeFilter(field_name="end", lookup_expr="gt")

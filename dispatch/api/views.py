@@ -1,0 +1,164 @@
+"""The dispatch API: the engineer search and schedules, and the booking life cycle.
+
+Reads go through the selectors (scoped to the caller); every write is one service call from
+dispatch.bookings, whose errors the API's exception handler turns into the contract's codes.
+"""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from dispatch import bookings as services
+from dispatch.api import serializers
+from dispatch.api.filters import BookingFilter, EngineerFilter
+from dispatch.availability import Schedule, schedules
+from dispatch.models import Booking, Engineer
+from dispatch.selectors import booking_list, bookings_visible_to
+from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
+from presales.api.permissions import HasRole
+from presales.choices import Role
+from presales.models import User
+
+
+class EngineerViewSet(viewsets.ReadOnlyModelViewSet):
+    """Active engineers, filtered and ranked by the documented match score (any signed-in user)."""
+
+    serializer_class = serializers.EngineerSerializer
+    filterset_class = EngineerFilter
+    # EngineerFilter replaces this with engineer_search(); it stays for the schema.
+    queryset = Engineer.objects.filter(is_active=True)
+
+    @extend_schema(
+        parameters=[serializers.ScheduleQuerySerializer],
+        responses={200: serializers.ScheduleSerializer},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def schedule(self, request: Request, pk=None) -> Response:
+        """Busy and free time over [from, to); free lies inside working hours only."""
+        engineer = get_object_or_404(
+            Engineer.objects.filter(is_active=True).select_related("user").prefetch_related("working_hours"), pk=pk
+        )
+        query = serializers.ScheduleQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = query.validated_data["from"], query.validated_data["to"]
+        schedule = schedules([engineer], start, end)[engineer.pk]
+        return Response(serializers.ScheduleSerializer(_schedule_body(schedule, user=request.user)).data)
+
+
+def _schedule_body(schedule: Schedule, *, user: User) -> dict:
+    # Anyone may see when an engineer is busy, but only those who may see a booking learn
+    # which one it is.
+    booking_ids = [busy.booking.pk for busy in schedule.busy if busy.booking is not None]
+    visible = set(bookings_visible_to(user).filter(pk__in=booking_ids).values_list("pk", flat=True))
+    engineer = schedule.engineer
+    return {
+        "engineer": engineer.pk,
+        "name": engineer.name,
+        "time_zone": engineer.time_zone,
+        "start": schedule.start,
+        "end": schedule.end,
+        "busy": [
+            {
+                "start": busy.start,
+                "end": busy.end,
+                "kind": busy.kind,
+                "booking": busy.booking.pk if busy.booking is not None and busy.booking.pk in visible else None,
+            }
+            for busy in schedule.busy
+        ],
+        "free": [{"start": start, "end": end} for start, end in schedule.free],
+    }
+
+
+def _action_schema(request_serializer=None, status_code: int = 200, **kwargs):
+    return extend_schema(request=request_serializer, responses={status_code: serializers.BookingSerializer}, **kwargs)
+
+
+class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Bookings the caller may see: reps on their opportunities, engineers their own,
+    managers their regions'. Any other booking answers 404."""
+
+    serializer_class = serializers.BookingSerializer
+    filterset_class = BookingFilter
+    queryset = Booking.objects.none()  # for the schema; requests use get_queryset()
+
+    def get_queryset(self):
+        return booking_list(user=self.request.user)
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [HasRole.of(Role.SALES, Role.ADMIN)()]
+        return super().get_permissions()
+
+    def _present(self, booking: Booking, status_code: int = status.HTTP_200_OK) -> Response:
+        # Fetched again through the selector: the representation needs its delay annotation.
+        fresh = booking_list(user=self.request.user).get(pk=booking.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    @_action_schema(serializers.BookingCreateSerializer, status.HTTP_201_CREATED, parameters=[IDEMPOTENCY_KEY])
+    def create(self, request: Request) -> Response:
+        """Book an engineer for a slot on the rep's own opportunity; the cost is reserved.
+
+        An engineer or opportunity the caller may not use is a 400 on that field, with the
+        same message as an id that does not exist.
+        """
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
+        data = serializers.BookingCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        booking = services.booking_create(by=request.user, **data.validated_data)
+        return self._present(booking, status.HTTP_201_CREATED)
+
+    @_action_schema()
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk=None) -> Response:
+        """The booked engineer confirms: booked → acknowledged."""
+        booking = services.booking_acknowledge(booking=self.get_object(), by=request.user)
+        return self._present(booking)
+
+    @_action_schema(serializers.CancelSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk=None) -> Response:
+        """The rep calls it off before it starts; the reservation is released."""
+        booking = self.get_object()
+        data = serializers.CancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking = services.booking_cancel(booking=booking, by=request.user, **data.validated_data)
+        return self._present(booking)
+
+    @_action_schema(serializers.CompleteSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk=None) -> Response:
+        """The engineer or the rep records the hours worked: they are charged, the rest released."""
+        booking = self.get_object()
+        data = serializers.CompleteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking = services.booking_complete(booking=booking, by=request.user, **data.validated_data)
+        return self._present(booking)
+
+    @_action_schema(serializers.RateBookingSerializer, status.HTTP_201_CREATED, parameters=[IDEMPOTENCY_KEY])
+    @action(detail=True, methods=["post"])
+    def rating(self, request: Request, pk=None) -> Response:
+        """The rep rates a completed booking once, 1–5; answers the booking with its rating."""
+        booking = self.get_object()
+        return idempotent(request, lambda: self._rate(request, booking))
+
+    def _rate(self, request: Request, booking: Booking) -> Response:
+        data = serializers.RateBookingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.booking_rate(booking=booking, by=request.user, **data.validated_data)
+        return self._present(booking, status.HTTP_201_CREATED)
+
+    @_action_schema(serializers.RescheduleSerializer)
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request: Request, pk=None) -> Response:
+        """The rep moves a booking that has not started, under the same rules as a new one."""
+        booking = self.get_object()
+        data = serializers.RescheduleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking = services.booking_reschedule(booking=booking, by=request.user, **data.validated_data)
+        return self._present(booking)
