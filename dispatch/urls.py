@@ -14,4 +14,5 @@ urlpatterns = [
     path("bookings/<int:pk>/complete/", views.booking_complete, name="booking-complete"),
     path("my-schedule/", views.my_schedule, name="my-schedule"),
     path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar-feed"),
+    path("my-schedule/calendar-link/", views.calendar_rotate, name="calendar-rotate"),
 ]

@@ -37,6 +37,7 @@ from dispatch.selectors import (
     upcoming_time_off,
     week_start,
 )
+from dispatch.services import engineer_rotate_calendar_token
 from presales.choices import Role
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
@@ -263,8 +264,21 @@ def my_schedule(request):
         "time_off": upcoming_time_off(engineer=engineer),
         "upcoming": [_engineer_row(booking, now) for booking in upcoming],
         "recent": [_engineer_row(booking, now) for booking in recent],
+        "feed_url": request.build_absolute_uri(reverse("dispatch:calendar-feed", args=[engineer.calendar_token])),
     }
     return render(request, "dispatch/my_schedule.html", context)
+
+
+@role_required(Role.ENGINEER)
+@require_POST
+def calendar_rotate(request):
+    """A new secret feed URL; calendars subscribed to the old one stop updating."""
+    engineer = engineer_profile(user=request.user)
+    if engineer is None:
+        raise Http404("no engineer profile")
+    engineer_rotate_calendar_token(engineer=engineer, by=request.user)
+    messages.success(request, _("Your calendar link was renewed. Subscribe again with the new link."))
+    return redirect("dispatch:my-schedule")
 
 
 def _engineer_row(booking, now):

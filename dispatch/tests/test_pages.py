@@ -656,3 +656,22 @@ def test_dispatch_pages_are_for_their_role(client, request, rep, engineer_user, 
 def test_booking_actions_refuse_get(client, rep):
     client.force_login(rep)
     assert client.get(reverse("dispatch:booking-cancel", args=[1])).status_code == 405
+
+
+def test_the_engineer_sees_their_calendar_link_and_can_renew_it(client, engineer_user, north):
+    from dispatch.tests.engineers import make_engineer
+
+    engineer = make_engineer(engineer_user, region=north)
+    client.force_login(engineer_user)
+    page = client.get(reverse("dispatch:my-schedule")).content.decode()
+    old = reverse("dispatch:calendar-feed", args=[engineer.calendar_token])
+    assert old in page
+    assert client.get(old).status_code == 200
+    assert client.get(reverse("dispatch:calendar-rotate")).status_code == 405
+    response = client.post(reverse("dispatch:calendar-rotate"))
+    assert response.status_code == 302
+    engineer.refresh_from_db()
+    assert client.get(old).status_code == 404
+    assert reverse("dispatch:calendar-feed", args=[engineer.calendar_token]) in client.get(
+        reverse("dispatch:my-schedule")
+    ).content.decode()
