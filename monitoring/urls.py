@@ -6,4 +6,8 @@ app_name = "monitoring"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("cells.csv", views.cells_csv, name="cells-csv"),
+    path("recompute/", views.recompute, name="recompute"),
+    path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert-acknowledge"),
+    path("alerts/<int:pk>/resolve/", views.alert_resolve, name="alert-resolve"),
 ]

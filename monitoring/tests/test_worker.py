@@ -100,7 +100,7 @@ def test_a_task_whose_worker_is_killed_mid_task_is_redelivered_with_the_same_res
     assert not CellSnapshot.objects.exists()  # nothing was written by the killed run
     second = start_worker(queue, **fast)
     try:
-        outcome = wait_for(result, second, timeout=90)
+        outcome = wait_for(result, second, timeout=240)
     finally:
         stop(second)
     assert outcome["alerts_opened"] == 4
