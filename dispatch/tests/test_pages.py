@@ -672,6 +672,7 @@ def test_the_engineer_sees_their_calendar_link_and_can_renew_it(client, engineer
     assert response.status_code == 302
     engineer.refresh_from_db()
     assert client.get(old).status_code == 404
-    assert reverse("dispatch:calendar-feed", args=[engineer.calendar_token]) in client.get(
-        reverse("dispatch:my-schedule")
-    ).content.decode()
+    assert (
+        reverse("dispatch:calendar-feed", args=[engineer.calendar_token])
+        in client.get(reverse("dispatch:my-schedule")).content.decode()
+    )
