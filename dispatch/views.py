@@ -70,13 +70,19 @@ def _query(request, **changes) -> str:
     return query.urlencode()
 
 
-@role_required(Role.SALES)
+@role_required(Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)
 def find(request):
     # Always bound: with no criteria every field is empty and the search lists everyone.
     form = _search_form(request)
     valid = form.is_valid()
     week = _board_week(form)
-    context = {"form": form, "page": None, "query": _query(request, page=None), "weights": MATCH_WEIGHTS}
+    context = {
+        "form": form,
+        "page": None,
+        "query": _query(request, page=None),
+        "weights": MATCH_WEIGHTS,
+        "can_book": request.user.has_role(Role.SALES),
+    }
     if valid:
         criteria = form.search_criteria()
         engineers = engineer_search(**criteria, preferred_regions=list(request.user.regions.all()))
@@ -166,10 +172,13 @@ def book(request):
 # --- The rep's bookings ----------------------------------------------------------------------
 
 
-def _rep_row(booking, now):
+def _rep_row(booking, now, user):
     booking.delay = booking_delay(booking, now=now)
     booking.can_cancel = booking.status in OPEN_STATUSES and booking.start > now
     booking.can_rate = booking.status == BookingStatus.COMPLETED
+    booking.can_correct_rating = booking.status == BookingStatus.RATED and services.rating_correctable(
+        rating=booking.rating, by=user, now=now
+    )
     return booking
 
 
@@ -177,7 +186,7 @@ def _rep_row(booking, now):
 def my_bookings(request):
     now = timezone.now()
     page = Paginator(rep_bookings(user=request.user), 50).get_page(request.GET.get("page"))
-    rows = [_rep_row(booking, now) for booking in page.object_list]
+    rows = [_rep_row(booking, now, request.user) for booking in page.object_list]
     return render(request, "dispatch/my_bookings.html", {"page": page, "rows": rows, "rate_form": RateForm()})
 
 
@@ -224,7 +233,7 @@ def booking_cancel(request, pk):
         form_class=CancelForm,
         template="dispatch/_rep_booking_row.html",
         back=reverse("dispatch:my-bookings"),
-        after=lambda: _rep_row(_rep_booking(request, pk), timezone.now()),
+        after=lambda: _rep_row(_rep_booking(request, pk), timezone.now(), request.user),
     )
 
 
@@ -239,7 +248,7 @@ def booking_rate(request, pk):
         form_class=RateForm,
         template="dispatch/_rep_booking_row.html",
         back=reverse("dispatch:my-bookings"),
-        after=lambda: _rep_row(_rep_booking(request, pk), timezone.now()),
+        after=lambda: _rep_row(_rep_booking(request, pk), timezone.now(), request.user),
     )
 
 

@@ -16,7 +16,8 @@ class NavItem:
 
 
 NAV_ITEMS = (
-    NavItem("dispatch:find", _("Find engineers"), (Role.SALES,)),
+    # Managers and leads search too (to borrow engineers); only reps book.
+    NavItem("dispatch:find", _("Find engineers"), (Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)),
     NavItem("dispatch:my-bookings", _("My bookings"), (Role.SALES,)),
     NavItem("presales:opportunities", _("Opportunities"), (Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)),
     NavItem("budgeting:mine", _("My budget"), (Role.SALES,)),

@@ -676,3 +676,15 @@ def test_the_engineer_sees_their_calendar_link_and_can_renew_it(client, engineer
         reverse("dispatch:calendar-feed", args=[engineer.calendar_token])
         in client.get(reverse("dispatch:my-schedule")).content.decode()
     )
+
+
+def test_a_manager_searches_and_sees_schedules_but_cannot_book(client, manager, north):
+    from dispatch.tests.engineers import make_engineer
+    from presales.tests.factories import make_user
+
+    make_engineer(make_user("zhao", roles=[Role.ENGINEER], regions=[north]), region=north)
+    client.force_login(manager)
+    page = client.get(reverse("dispatch:find"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="search-only"' in page
+    assert 'data-state="free"' in page and '<a class="slot slot-free"' not in page  # drawn, not offered
+    assert client.get(reverse("dispatch:book")).status_code == 403

@@ -15,9 +15,9 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 NAV_BY_ROLE = {
     "rep": {"dispatch:find", "dispatch:my-bookings", "presales:opportunities", "budgeting:mine"},
     "engineer_user": {"dispatch:my-schedule"},
-    "manager": {"presales:opportunities", "monitoring:dashboard", "budgeting:team"},
-    "lead": {"presales:opportunities", "monitoring:dashboard"},
-    "admin_user": {"presales:opportunities", "monitoring:dashboard", "budgeting:team"},
+    "manager": {"dispatch:find", "presales:opportunities", "monitoring:dashboard", "budgeting:team"},
+    "lead": {"dispatch:find", "presales:opportunities", "monitoring:dashboard"},
+    "admin_user": {"dispatch:find", "presales:opportunities", "monitoring:dashboard", "budgeting:team"},
 }
 
 
@@ -94,7 +94,7 @@ def test_user_without_role_goes_to_the_no_role_page(client, db):
 
 
 PAGES_AND_ROLES = {
-    "dispatch:find": {"rep"},
+    "dispatch:find": {"rep", "manager", "lead", "admin_user"},
     "dispatch:my-schedule": {"engineer_user"},
     "dispatch:my-bookings": {"rep"},
     "budgeting:mine": {"rep"},
