@@ -60,9 +60,10 @@ def _booking_event(booking: Booking, stamp: dt.datetime) -> icalendar.Event:
         "description",
         "\n".join(
             [
-                f"{_('Stage')}: {booking.get_stage_display()}",
-                f"{_('Status')}: {booking.get_status_display()}",
-                f"{_('Booked by')}: {opportunity.owner.name}",
+                # Plain calls, not f-strings: xgettext does not see gettext inside f-strings.
+                "%s: %s" % (_("Stage"), booking.get_stage_display()),
+                "%s: %s" % (_("Status"), booking.get_status_display()),
+                "%s: %s" % (_("Booked by"), opportunity.owner.name),
             ]
         ),
     )
