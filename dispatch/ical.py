@@ -60,10 +60,9 @@ def _booking_event(booking: Booking, stamp: dt.datetime) -> icalendar.Event:
         "description",
         "\n".join(
             [
-                # Plain calls, not f-strings: xgettext does not see gettext inside f-strings.
-                "%s: %s" % (_("Stage"), booking.get_stage_display()),
-                "%s: %s" % (_("Status"), booking.get_status_display()),
-                "%s: %s" % (_("Booked by"), opportunity.owner.name),
+                _line(_("Stage"), booking.get_stage_display()),
+                _line(_("Status"), booking.get_status_display()),
+                _line(_("Booked by"), opportunity.owner.name),
             ]
         ),
     )
@@ -100,3 +99,8 @@ def engineer_calendar(engineer: Engineer, *, now: dt.datetime | None = None) -> 
             )
         )
     return calendar.to_ical()
+
+
+def _line(label: str, value: str) -> str:
+    # Labels are translated by the caller, outside f-strings, where xgettext can see them.
+    return f"{label}: {value}"
