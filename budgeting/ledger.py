@@ -56,9 +56,9 @@ def _append(
         reason=reason,
         overrun=overrun,
     )
-    # Field validation only: the CHECK constraints are the database's to enforce, and
-    # validating them in Python would cost a query each on this hot path.
-    entry.full_clean(validate_unique=False, validate_constraints=False)
+    # Field validation only: the CHECK constraints and foreign keys are the database's to
+    # enforce, and validating them in Python would cost a query each on this hot path.
+    entry.full_clean(exclude=["budget", "by"], validate_unique=False, validate_constraints=False)
     entry.save()
     Budget.objects.filter(pk=budget.pk).update(
         **{field: F(field) + delta for field, delta in moves.items()}, basis=budget.basis, updated_at=entry.at
@@ -96,7 +96,9 @@ def budget_open(*, rep: User, period: str, by: User | None = None) -> Budget:
 
 def budget_for_moment(*, rep: User, moment) -> Budget:
     """A booking belongs to the budget of the quarter in which it starts (organisation time)."""
-    return budget_open(rep=rep, period=str(Quarter.of(moment)))
+    period = str(Quarter.of(moment))
+    # Almost always open already: one plain read instead of get_or_create's savepoint dance.
+    return Budget.objects.filter(owner=rep, period=period).first() or budget_open(rep=rep, period=period)
 
 
 @transaction.atomic

@@ -7,12 +7,14 @@ import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from dispatch import calendar
 from dispatch.calendar import Block, Interval
-from dispatch.models import HOLDING_STATUSES, Booking, Engineer, TimeOff, WorkingHours
+from dispatch.models import HOLDING_STATUSES, Booking, BookingStatus, Engineer, TimeOff, WorkingHours
+from presales.db import TstzRange
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,22 @@ def free_window_filter(start: dt.datetime, end: dt.datetime, time_zones: Iterabl
             )
             zone_q &= Exists(block)
         in_hours |= zone_q
-    booked = overlapping(Booking.objects.filter(engineer=OuterRef("pk"), status__in=HOLDING_STATUSES), start, end)
     away = overlapping(TimeOff.objects.filter(engineer=OuterRef("pk")), start, end)
-    return in_hours & ~Exists(booked) & ~Exists(away)
+    return in_hours & ~Exists(_bookings_overlapping(start, end)) & ~Exists(away)
+
+
+def _bookings_overlapping(start: dt.datetime, end: dt.datetime) -> QuerySet[Booking]:
+    """Slot-holding bookings of the outer engineer that meet [start, end).
+
+    On PostgreSQL as ``tstzrange(start, end) && window`` with ``status <> 'cancelled'``: the very
+    expression and predicate of the GiST index (migration 0007), which the plain
+    ``start < b AND end > a`` cannot use — measured in bench/: seconds per search without it.
+    """
+    bookings = Booking.objects.filter(engineer=OuterRef("pk"))
+    if connection.vendor == "postgresql":
+        return (
+            bookings.exclude(status=BookingStatus.CANCELLED)
+            .alias(span=TstzRange("start", "end"))
+            .filter(span__overlap=(start, end))
+        )
+    return overlapping(bookings.filter(status__in=HOLDING_STATUSES), start, end)

@@ -263,7 +263,7 @@ class Rating(models.Model):
     booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="rating")
     score = models.PositiveSmallIntegerField(_("score"), validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.TextField(_("comment"), blank=True)
-    rated_at = models.DateTimeField(_("rated at"), default=timezone.now)
+    rated_at = models.DateTimeField(_("rated at"), default=timezone.now, db_index=True)  # monitoring windows
     rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     history = HistoricalRecords()

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import (
     Case,
+    DecimalField,
     Exists,
     ExpressionWrapper,
     F,
@@ -101,7 +102,8 @@ def engineer_search(
         # sum ≥ min × count, in integers and decimals: no float rounding at the boundary.
         qs = qs.filter(rating_count__gt=0, rating_sum__gte=F("rating_count") * Value(Decimal(str(min_rating))))
     if free_from is not None:
-        time_zones = Engineer.objects.filter(is_active=True).values_list("time_zone", flat=True).distinct()
+        # order_by(): the model's ordering would leak into DISTINCT and join users.
+        time_zones = Engineer.objects.filter(is_active=True).order_by().values_list("time_zone", flat=True).distinct()
         qs = qs.filter(free_window_filter(free_from, free_to, sorted(set(time_zones))))
     qs = _with_match_score(qs, skills=skills, preferred_regions=preferred_regions)
     return (
@@ -112,8 +114,20 @@ def engineer_search(
 
 
 def _with_match_score(qs: QuerySet[Engineer], *, skills: Sequence[Skill], preferred_regions) -> QuerySet[Engineer]:
-    rate = Rate.objects.filter(resource_type=OuterRef("resource_type"), grade=OuterRef("grade")).values("hourly_rate")
-    cheapest = Rate.objects.aggregate(low=Min("hourly_rate"))["low"] or Decimal(1)
+    # The rate card is small: read it once and inline it as CASE expressions, instead of a
+    # correlated subquery that the score would repeat per engineer (measured in bench/).
+    card = list(Rate.objects.values_list("resource_type", "grade", "hourly_rate"))
+    cheapest = min((rate for _t, _g, rate in card), default=Decimal(1))
+    hourly_rate = Case(
+        *(When(resource_type=t, grade=g, then=Value(rate)) for t, g, rate in card),
+        default=None,
+        output_field=DecimalField(max_digits=10, decimal_places=2),
+    )
+    cost_fit = Case(
+        *(When(resource_type=t, grade=g, then=Value(float(cheapest / rate) if rate else 0.0)) for t, g, rate in card),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
     if skills:
         held = (
             EngineerSkill.objects.filter(engineer=OuterRef("pk"), skill__in=list(skills))
@@ -133,10 +147,9 @@ def _with_match_score(qs: QuerySet[Engineer], *, skills: Sequence[Skill], prefer
         if region_ids
         else Value(1.0)
     )
-    cost_fit = Value(float(cheapest)) / Cast(Coalesce(F("hourly_rate"), Value(Decimal(1))), FloatField())
     weights = MATCH_WEIGHTS
     return qs.annotate(
-        hourly_rate=Subquery(rate[:1]),
+        hourly_rate=hourly_rate,
         rating_mean=Case(
             When(rating_count__gt=0, then=Cast(F("rating_sum"), FloatField()) / Cast(F("rating_count"), FloatField())),
             default=None,

@@ -1,5 +1,6 @@
 """Database expressions the ORM lacks, written once for PostgreSQL and SQLite."""
 
+from django.contrib.postgres.fields import DateTimeRangeField
 from django.db.models import FloatField, Func
 
 
@@ -17,3 +18,12 @@ class SecondsBetween(Func):
         return self.as_sql(
             compiler, connection, template="((julianday(%(expressions)s)) * 86400.0)", arg_joiner=") - julianday("
         )
+
+
+class TstzRange(Func):
+    """PostgreSQL's half-open ``tstzrange(start, end, '[)')``, the expression the booking
+    exclusion constraint and the span index are built on (so the planner can use them)."""
+
+    function = "tstzrange"
+    template = "%(function)s(%(expressions)s, '[)')"
+    output_field = DateTimeRangeField()
