@@ -1,0 +1,347 @@
+"""Shared helpers of the benchmarks: the bench database, a gunicorn server, a keep-alive client."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+DEFAULT_URL = "postgres://presales:presales@127.0.0.1:5432/presales_bench"
+PASSWORD = "bench-pass-123"
+LOG_DIR = ROOT / "bench" / "var"
+
+
+def connect(url: str):
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))
+    return ordered[k]
+
+
+def latency_summary(ms: list[float]) -> dict:
+    return {
+        "p50_ms": round(percentile(ms, 50), 1),
+        "p95_ms": round(percentile(ms, 95), 1),
+        "p99_ms": round(percentile(ms, 99), 1),
+        "mean_ms": round(sum(ms) / len(ms), 1) if ms else None,
+        "max_ms": round(max(ms), 1) if ms else None,
+    }
+
+
+def machine(conn=None) -> dict:
+    info = {
+        "nproc": os.cpu_count(),
+        "python": platform.python_version(),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+    }
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True, timeout=5).stdout.splitlines():
+            if line.startswith("Model name:"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    try:
+        with open("/proc/meminfo") as f:
+            info["mem_gib"] = round(int(f.readline().split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    if conn is not None:
+        info["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
+        info["pg_shared_buffers"] = conn.execute("SHOW shared_buffers").fetchone()[0]
+    return info
+
+
+def data_sizes(conn) -> dict:
+    row = conn.execute(
+        "SELECT (SELECT count(*) FROM dispatch_engineer), (SELECT count(*) FROM dispatch_booking),"
+        " pg_size_pretty(pg_database_size(current_database()))"
+    ).fetchone()
+    return {"engineers": row[0], "bookings": row[1], "database_size": row[2]}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn presales.wsgi on the bench database, production-like settings (DEBUG=0)."""
+
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        workers: int = 2,
+        threads: int = 1,
+        port: int = 0,
+        worker_class: str | None = None,
+        redis_db: int = 13,
+        extra_env: dict | None = None,
+        patch: str = "",
+    ):
+        self.port = port or free_port()
+        self.workers, self.threads = workers, threads
+        self.worker_class = worker_class or ("gthread" if threads > 1 else "sync")
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=database_url,
+            DEBUG="0",
+            SECRET_KEY="bench-secret-key-not-for-production-0123456789",
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            SECURE_SSL_REDIRECT="0",
+            SECURE_COOKIES="0",
+            SECURE_HSTS_SECONDS="0",
+            # Production-like: cache (throttles) and Celery broker on Redis; no worker consumes
+            # the queue during the run, so notifications are queued, not sent.
+            REDIS_URL=f"redis://127.0.0.1:6379/{redis_db}",
+            CELERY_BROKER_URL=f"redis://127.0.0.1:6379/{redis_db}",
+            API_THROTTLE_AUTH="1000/min",
+            DB_CONN_MAX_AGE="600",
+            LOG_LEVEL="WARNING",
+            PYTHONDONTWRITEBYTECODE="1",
+        )
+        if patch:  # experiments of bench/patches.py, without editing application code
+            env["BENCH_PATCH"] = patch
+        self.patch = patch
+        env.update(extra_env or {})
+        self.env = env
+        self.redis_db = redis_db
+        self.proc = None
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        self.log_path = LOG_DIR / f"gunicorn-{self.port}.log"
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def describe(self) -> dict:
+        return {
+            "workers": self.workers,
+            "threads": self.threads,
+            "worker_class": self.worker_class,
+            "patch": self.patch or None,
+        }
+
+    def start(self) -> Server:
+        cmd = [
+            str(VENV_BIN / "gunicorn"),
+            "bench.patched_wsgi" if self.patch else "presales.wsgi",
+            "-w",
+            str(self.workers),
+            "-k",
+            self.worker_class,
+            "--threads",
+            str(self.threads),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--keep-alive",
+            "30",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+        ]
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {self.log_path}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status < 500:
+                    # Every worker imports Django lazily: touch them all.
+                    time.sleep(1.0)
+                    return self
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("gunicorn did not answer within 60 s")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        if self.proc:
+            self.log.close()
+            # The bench's own Redis database: throttle counters and the notification messages
+            # queued during the run (no Celery worker consumes them) are discarded.
+            try:
+                import redis
+
+                redis.Redis(host="127.0.0.1", port=6379, db=self.redis_db).flushdb()
+            except Exception as error:
+                print(f"could not clear Redis db {self.redis_db}: {error}", file=sys.stderr)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection; JSON in and out."""
+
+    def __init__(self, base: str, token: str | None = None, timeout: float = 60):
+        from urllib.parse import urlparse
+
+        parsed = urlparse(base)
+        self.host, self.port = parsed.hostname, parsed.port or 80
+        self.token, self.timeout = token, timeout
+        self.conn = None
+
+    def _connect(self):
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+
+    def request(self, method: str, path: str, body=None, token: str | None = None) -> tuple[int, object]:
+        headers = {"Accept": "application/json", "Connection": "keep-alive"}
+        token = token or self.token
+        if token:
+            headers["Authorization"] = f"Token {token}"
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        for attempt in (1, 2):
+            if self.conn is None:
+                self._connect()
+            try:
+                self.conn.request(method, path, body=payload, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                if response.getheader("Connection", "").lower() == "close":
+                    self.conn.close()
+                    self.conn = None
+                break
+            except (
+                http.client.RemoteDisconnected,
+                ConnectionResetError,
+                BrokenPipeError,
+                http.client.CannotSendRequest,
+            ):
+                # The server closed an idle keep-alive connection: reconnect once.
+                self.conn.close()
+                self.conn = None
+                if attempt == 2:
+                    raise
+        try:
+            parsed = json.loads(data) if data else None
+        except ValueError:
+            parsed = data[:500].decode(errors="replace")
+        return response.status, parsed
+
+    def close(self):
+        if self.conn:
+            self.conn.close()
+
+
+def api_token(base: str, username: str, password: str = PASSWORD) -> str:
+    status, body = Client(base).request("POST", "/api/v1/auth/token/", {"username": username, "password": password})
+    if status != 200:
+        raise RuntimeError(f"token for {username}: {status} {body}")
+    return body["token"]
+
+
+def wait_for_api(timeout: float = 0) -> None:
+    """Wait until the dispatch API is wired into presales/urls.py (another helper builds it)."""
+    deadline = time.time() + timeout
+    while True:
+        urls = (ROOT / "presales" / "urls.py").read_text()
+        if (ROOT / "dispatch" / "api" / "urls.py").exists() and "dispatch.api" in urls:
+            return
+        if time.time() >= deadline:
+            sys.exit("dispatch/api/urls.py is not wired into presales/urls.py yet")
+        time.sleep(20)
+
+
+def _proc_cpu() -> dict[int, tuple[str, int, float]]:
+    """pid → (kind, pgid, cpu seconds) for gunicorn/bench-DB postgres processes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        pgid, cpu = int(fields[2]), (int(fields[11]) + int(fields[12])) / tick
+        out[int(entry)] = (cmd, pgid, cpu)
+    return out
+
+
+def _machine_cpu() -> tuple[float, float]:
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / tick, sum(values) / tick
+
+
+class CpuMeter:
+    """CPU seconds used during a run by: the gunicorn server, PostgreSQL backends of the bench
+    database, this client process, and the whole machine (others' test suites included)."""
+
+    def __init__(self, server_pgid: int | None, dbname: str):
+        self.server_pgid, self.dbname = server_pgid, dbname
+
+    def _sample(self):
+        procs = _proc_cpu()
+        server = {pid: cpu for pid, (cmd, pgid, cpu) in procs.items() if self.server_pgid and pgid == self.server_pgid}
+        pg = {
+            pid: cpu
+            for pid, (cmd, pgid, cpu) in procs.items()
+            if cmd.startswith("postgres: ") and f" {self.dbname} " in cmd
+        }
+        t = os.times()
+        return server, pg, t.user + t.system, _machine_cpu(), time.perf_counter()
+
+    def start(self):
+        self.before = self._sample()
+        return self
+
+    def stop(self) -> dict:
+        after = self._sample()
+
+        def delta(a, b):
+            return sum(cpu - a.get(pid, 0.0) for pid, cpu in b.items())
+
+        wall = after[4] - self.before[4]
+        busy = after[3][0] - self.before[3][0]
+        return {
+            "wall_s": round(wall, 2),
+            "server_cpu_s": round(delta(self.before[0], after[0]), 2),
+            "postgres_cpu_s": round(delta(self.before[1], after[1]), 2),
+            "client_cpu_s": round(after[2] - self.before[2], 2),
+            "machine_busy_cpu_s": round(busy, 2),
+            "machine_cores_busy": round(busy / wall, 2) if wall else None,
+        }
