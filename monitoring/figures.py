@@ -9,6 +9,7 @@ Only rows created in the windows are read, so the cost follows recent activity, 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,6 +24,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -32,8 +34,17 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dispatch import calendar
-from dispatch.availability import blocks_of
-from dispatch.models import HOLDING_STATUSES, Booking, BookingStatus, Engineer, Rating, TimeOff, WorkOrder
+from dispatch.calendar import Block
+from dispatch.models import (
+    HOLDING_STATUSES,
+    Booking,
+    BookingStatus,
+    Engineer,
+    Rating,
+    TimeOff,
+    WorkingHours,
+    WorkOrder,
+)
 from monitoring.models import MonitoringPolicy
 from presales.db import SecondsBetween
 from presales.money import money
@@ -167,33 +178,44 @@ def effective_hours(*, start: dt.datetime, end: dt.datetime, engineer_ids=None) 
     return {row["engineer"]: money(Decimal(row["done"]) + Decimal(row["planned"])) for row in rows}
 
 
-def available_hours(engineers: list[Engineer], start: dt.datetime, end: dt.datetime) -> dict[int, Decimal]:
-    """Working hours of each engineer in [start, end) minus time off (their working hours must be
-    prefetched); one query for the time off of all of them."""
+def available_hours(engineers: QuerySet[Engineer], start: dt.datetime, end: dt.datetime) -> dict[int, Decimal]:
+    """Working hours of each engineer in [start, end) minus time off. Three queries of plain
+    rows; the calendar arithmetic runs once per distinct (time zone, working week), which most
+    engineers share, then only those on leave are adjusted."""
+    zones = dict(engineers.order_by().values_list("pk", "time_zone"))
+    weeks: dict[int, list[Block]] = defaultdict(list)
+    for engineer_id, weekday, block_start, block_end in (
+        WorkingHours.objects.filter(engineer_id__in=zones)
+        .order_by("weekday", "start")
+        .values_list("engineer_id", "weekday", "start", "end")
+    ):
+        weeks[engineer_id].append(Block(weekday, block_start, block_end))
     leave: dict[int, list] = defaultdict(list)
     for engineer_id, leave_start, leave_end in TimeOff.objects.filter(
-        engineer__in=engineers, start__lt=end, end__gt=start
-    ).values_list("engineer", "start", "end"):
+        engineer_id__in=zones, start__lt=end, end__gt=start
+    ).values_list("engineer_id", "start", "end"):
         leave[engineer_id].append((leave_start, leave_end))
+    shared: dict[tuple, list] = {}
     result = {}
-    for engineer in engineers:
-        working = calendar.working_intervals(blocks_of(engineer), engineer.tz, start, end)
-        free = calendar.subtract(working, leave.get(engineer.pk, []))
-        result[engineer.pk] = money(Decimal(sum((b - a).total_seconds() for a, b in free)) / 3600)
+    for engineer_id, zone in zones.items():
+        key = (zone, tuple(weeks.get(engineer_id, ())))
+        if key not in shared:
+            shared[key] = calendar.working_intervals(key[1], zoneinfo.ZoneInfo(zone), start, end)
+        free = calendar.subtract(shared[key], leave[engineer_id]) if engineer_id in leave else shared[key]
+        result[engineer_id] = money(Decimal(sum((b - a).total_seconds() for a, b in free)) / 3600)
     return result
 
 
 def _utilisation(figures, start: dt.datetime, end: dt.datetime) -> None:
     """UT of each cell: the effective hours of its engineers over their available hours. An
     engineer counts in every cell of their region × solutions."""
-    engineers = list(
-        Engineer.objects.filter(is_active=True).prefetch_related("working_hours", "solutions").order_by("pk")
-    )
+    engineers = Engineer.objects.filter(is_active=True)
+    regions = dict(engineers.order_by().values_list("pk", "region_id"))
     worked = effective_hours(start=start, end=end)
     available = available_hours(engineers, start, end)
-    for engineer in engineers:
-        for solution in engineer.solutions.all():
-            cell = figures[engineer.region_id, solution.pk]
-            cell.engineers.add(engineer.pk)
-            cell.available_hours += available[engineer.pk]
-            cell.effective_hours += worked.get(engineer.pk, Decimal(0))
+    memberships = Engineer.solutions.through.objects.filter(engineer_id__in=engineers.values("pk"))
+    for engineer_id, solution_id in memberships.values_list("engineer_id", "solution_id").iterator():
+        cell = figures[regions[engineer_id], solution_id]
+        cell.engineers.add(engineer_id)
+        cell.available_hours += available[engineer_id]
+        cell.effective_hours += worked.get(engineer_id, Decimal(0))

@@ -199,13 +199,10 @@ class EngineerUtilisation:
 
 def engineer_utilisation(*, user: User, start: dt.datetime, end: dt.datetime) -> list[EngineerUtilisation]:
     """UT of each engineer of the user's regions over [start, end), busiest first (four queries)."""
-    engineers = list(
-        Engineer.objects.filter(region__in=dashboard_regions(user=user), is_active=True)
-        .select_related("user", "region")
-        .prefetch_related("working_hours")
-    )
+    active = Engineer.objects.filter(region__in=dashboard_regions(user=user), is_active=True)
+    engineers = list(active.select_related("user", "region"))
     worked = effective_hours(start=start, end=end, engineer_ids=[engineer.pk for engineer in engineers])
-    available = available_hours(engineers, start, end)
+    available = available_hours(active, start, end)
     rows = [EngineerUtilisation(e, worked.get(e.pk, Decimal("0.00")), available[e.pk]) for e in engineers]
     return sorted(rows, key=lambda row: (-(row.utilisation or 0), row.engineer.name))
 
