@@ -341,3 +341,58 @@ def booking_reschedule(
     except IntegrityError as error:
         raise _overlap_refused(error) from error
     return booking
+
+
+# --- Rating corrections ------------------------------------------------------------------------
+
+RATING_CORRECTION_WINDOW = dt.timedelta(days=7)
+
+
+def _rater_id(rating: Rating) -> int | None:
+    # Ratings imported without a rater were given by the opportunity's owner.
+    return rating.rated_by_id or rating.booking.work_order.opportunity.owner_id
+
+
+def rating_correctable(*, rating: Rating, by: User, now: dt.datetime | None = None) -> bool:
+    """Whether ``by`` may still correct ``rating``: the rep who gave it, within 7 days."""
+    now = now or timezone.now()
+    return _rater_id(rating) == by.pk and now - rating.rated_at <= RATING_CORRECTION_WINDOW
+
+
+@transaction.atomic
+def booking_rating_correct(
+    *, booking: Booking, by: User, score: int, comment: str | None = None, now: dt.datetime | None = None
+) -> Rating:
+    """The rep who rated a booking corrects the rating within 7 days of giving it.
+
+    The rating is updated in place (its history keeps every earlier version, with who changed
+    it and when) and the engineer's running sum follows; ``comment=None`` keeps the comment.
+    """
+    now = now or timezone.now()
+    booking = _locked_booking(booking)
+    try:
+        rating = Rating.objects.select_for_update().get(booking=booking)
+    except Rating.DoesNotExist as error:
+        raise InvalidState(_("The booking has not been rated yet; rate it first.")) from error
+    rating.booking = booking
+    if _rater_id(rating) != by.pk:
+        raise PermissionDenied(_("Only the rep who gave a rating corrects it."))
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise ValidationFailed(fields={"score": [_("The score is a whole number from 1 to 5.")]})
+    if now - rating.rated_at > RATING_CORRECTION_WINDOW:
+        raise InvalidState(
+            _("A rating can be corrected within 7 days of giving it; this one was given on %(date)s.")
+            % {"date": timezone.localtime(rating.rated_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    old_score = rating.score
+    rating.score = score
+    if comment is not None:
+        rating.comment = comment.strip()
+    rating.updated_at = now
+    rating._history_user = by  # the audit trail names the rep, also outside a request (API, shell)
+    rating._change_reason = "correction"
+    rating.full_clean()
+    rating.save()
+    if score != old_score:
+        Engineer.objects.filter(pk=booking.engineer_id).update(rating_sum=F("rating_sum") + (score - old_score))
+    return rating

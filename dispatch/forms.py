@@ -128,3 +128,37 @@ class RateForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
+
+
+class RecordPeriodForm(forms.Form):
+    """The period of an engineer's record: whole days, both ends included."""
+
+    DEFAULT_DAYS = 90
+    MAX_DAYS = 366  # utilisation walks the calendar day by day
+
+    start = forms.DateField(label=_("From"), required=False)
+    end = forms.DateField(label=_("To"), required=False)
+
+    def __init__(self, data=None, *, today: dt.date, **kwargs):
+        # The query string says from/to, which are not valid Python names.
+        if data is not None:
+            data = {"start": data.get("from", ""), "end": data.get("to", "")}
+        super().__init__(data, **kwargs)
+        self.today = today
+
+    def clean(self):
+        data = super().clean()
+        end = data.get("end") or self.today
+        start = data.get("start") or end - dt.timedelta(days=self.DEFAULT_DAYS - 1)
+        if start > end:
+            raise forms.ValidationError(_("The start of the period is after its end."))
+        if (end - start).days >= self.MAX_DAYS:
+            raise forms.ValidationError(_("Choose a period of at most a year."))
+        data["start"], data["end"] = start, end
+        return data
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        """The valid period, or the default last 90 days when the input was not valid."""
+        if self.is_valid():
+            return self.cleaned_data["start"], self.cleaned_data["end"]
+        return self.today - dt.timedelta(days=self.DEFAULT_DAYS - 1), self.today

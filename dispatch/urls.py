@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dispatch import feeds, views
+from dispatch import feeds, views, visibility_views
 
 app_name = "dispatch"
 
@@ -15,4 +15,7 @@ urlpatterns = [
     path("my-schedule/", views.my_schedule, name="my-schedule"),
     path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar-feed"),
     path("my-schedule/calendar-link/", views.calendar_rotate, name="calendar-rotate"),
+    path("opportunities/<int:pk>/", visibility_views.opportunity_detail, name="opportunity"),
+    path("engineers/<int:pk>/record/", visibility_views.engineer_record, name="engineer-record"),
+    path("bookings/<int:pk>/rating/correct/", visibility_views.booking_rating_correct, name="booking-rating-correct"),
 ]

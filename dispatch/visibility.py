@@ -9,15 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, Min, Q, Sum
+from django.db import models
+from django.db.models import Avg, Count, Min, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dispatch import calendar
 from dispatch.availability import schedules
 from dispatch.delay import Delay, classify_delay, lateness
-from dispatch.models import HOLDING_STATUSES, OPEN_STATUSES, Booking, BookingStatus, Engineer, WorkOrder
+from dispatch.models import HOLDING_STATUSES, OPEN_STATUSES, Booking, BookingStatus, Engineer, Rating, WorkOrder
 from presales.choices import ProjectClass, Role
 from presales.models import Opportunity, User
 from presales.money import ZERO, money
@@ -105,7 +107,8 @@ def _engineer_records(bookings) -> list[EngineerRecord]:
         .order_by()
     )
     worked = {row["engineer"] for row in hours} | set(
-        bookings.filter(status__in=HOLDING_STATUSES).values_list("engineer", flat=True).distinct()
+        # order_by(): Booking's default ordering would otherwise join the DISTINCT, one row per booking.
+        bookings.filter(status__in=HOLDING_STATUSES).values_list("engineer", flat=True).order_by().distinct()
     )
     engineers = Engineer.objects.filter(pk__in=worked).select_related("user").order_by("user__display_name", "pk")
     records = {engineer.pk: EngineerRecord(engineer) for engineer in engineers}
@@ -225,3 +228,120 @@ def engineer_report(*, engineer: Engineer, start: dt.datetime, end: dt.datetime,
         booked_hours=money(booked),
         available_hours=money(Decimal(available) / 3600),
     )
+
+
+# --- Page reads: the opportunity's timeline and rating comments, an engineer's record ---------
+
+
+class Satisfaction(models.TextChoices):
+    """How the rep felt, from a score or an average rounded to a whole score (domain §3)."""
+
+    SATISFIED = "satisfied", _("Satisfied")
+    NEUTRAL = "neutral", _("Neutral")
+    BAD = "bad", _("Bad review")
+
+
+def satisfaction(score: Decimal | int | None) -> Satisfaction | None:
+    if score is None:
+        return None
+    whole = Decimal(score).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    if whole >= 4:
+        return Satisfaction.SATISFIED
+    return Satisfaction.NEUTRAL if whole == 3 else Satisfaction.BAD
+
+
+@dataclass
+class TimelineBar:
+    stage: str
+    start: dt.datetime
+    end: dt.datetime
+    left: str  # percent of the time axis, formatted for CSS whatever the language
+    width: str
+    title: str
+
+
+@dataclass
+class TimelineRow:
+    engineer_id: int
+    name: str
+    username: str
+    bars: list[TimelineBar]
+
+
+@dataclass
+class Timeline:
+    start: dt.datetime | None
+    end: dt.datetime | None
+    rows: list[TimelineRow]
+    ticks: list[tuple[str, dt.datetime]]  # (percent, moment) for the axis labels
+
+
+MIN_BAR_PERCENT = 0.4  # a one-hour booking on a months-long axis would otherwise vanish
+TIMELINE_TICKS = 6
+
+
+def opportunity_timeline(*, opportunity: Opportunity, viewer: User) -> Timeline:
+    """Every booking that holds (or held) an engineer's time, one row per engineer, placed on a
+    shared time axis; an engineer who may see only their own part gets only their row.
+
+    One query whatever the number of bookings. It reads plain values, not model instances,
+    and formats in Python: a page with hundreds of bars must still render in well under 100 ms.
+    """
+    bookings = Booking.objects.filter(work_order__opportunity=opportunity, status__in=HOLDING_STATUSES)
+    if _sees_only_own_part(opportunity, viewer):
+        bookings = bookings.filter(engineer__user=viewer)
+    values = list(
+        bookings.order_by("engineer__user__display_name", "engineer_id", "start").values_list(
+            "engineer_id", "engineer__user__display_name", "engineer__user__username", "stage", "start", "end"
+        )
+    )
+    if not values:
+        return Timeline(None, None, [], [])
+    start, end = min(v[4] for v in values), max(v[5] for v in values)
+    span = (end - start).total_seconds() or 1.0
+    tz = timezone.get_current_timezone()
+    rows: dict[int, TimelineRow] = {}
+    for engineer_id, name, username, stage, bar_start, bar_end in values:
+        left = (bar_start - start).total_seconds() / span * 100
+        width = min(max((bar_end - bar_start).total_seconds() / span * 100, MIN_BAR_PERCENT), 100 - left)
+        local_start, local_end = bar_start.astimezone(tz), bar_end.astimezone(tz)
+        title = f"{local_start:%Y-%m-%d %H:%M}–{local_end:%H:%M}"
+        row = rows.setdefault(engineer_id, TimelineRow(engineer_id, name or username, username, []))
+        row.bars.append(TimelineBar(stage, bar_start, bar_end, f"{left:.3f}", f"{width:.3f}", title))
+    ticks = [
+        (f"{i * 100 / (TIMELINE_TICKS - 1):.3f}", start + (end - start) * i / (TIMELINE_TICKS - 1))
+        for i in range(TIMELINE_TICKS)
+    ]
+    return Timeline(start, end, list(rows.values()), ticks)
+
+
+LATEST_COMMENTS = 3  # per engineer on the opportunity page
+COMMENTS_FETCHED = 100  # bounds the one query however many ratings the opportunity has
+
+
+def opportunity_rating_comments(*, opportunity: Opportunity, viewer: User) -> dict[int, list[Rating]]:
+    """The latest rating comments per engineer id, newest first (one query)."""
+    ratings = Rating.objects.filter(booking__work_order__opportunity=opportunity).exclude(comment="")
+    if _sees_only_own_part(opportunity, viewer):
+        ratings = ratings.filter(booking__engineer__user=viewer)
+    comments: dict[int, list[Rating]] = {}
+    ratings = ratings.select_related("booking").only("score", "comment", "rated_at", "booking__engineer_id")
+    for rating in ratings.order_by("-rated_at", "-pk")[:COMMENTS_FETCHED]:
+        latest = comments.setdefault(rating.booking.engineer_id, [])
+        if len(latest) < LATEST_COMMENTS:
+            latest.append(rating)
+    return comments
+
+
+def record_engineers(*, user: User) -> QuerySet[Engineer]:
+    """Engineers whose record ``user`` may read: an admin any, a manager those of their regions."""
+    qs = Engineer.objects.select_related("user", "region")
+    if user.has_role(Role.ADMIN):
+        return qs
+    if user.has_role(Role.MANAGER):
+        return qs.filter(region__in=user.regions.all())
+    return qs.none()
+
+
+def lateness_hours(value: dt.timedelta) -> Decimal:
+    return (Decimal(value.total_seconds()) / 3600).quantize(Decimal("0.1"))

@@ -252,6 +252,13 @@ class RateBookingSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
+class CorrectRatingSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Left out: the comment is kept."
+    )
+
+
 class RescheduleSerializer(serializers.Serializer):
     start = AwareDateTimeField()
     end = AwareDateTimeField()

@@ -153,6 +153,20 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         services.booking_rate(booking=booking, by=request.user, **data.validated_data)
         return self._present(booking, status.HTTP_201_CREATED)
 
+    @_action_schema(serializers.CorrectRatingSerializer)
+    @rating.mapping.patch
+    def correct_rating(self, request: Request, pk=None) -> Response:
+        """The rep who rated the booking corrects the rating within 7 days of giving it.
+
+        The first rating is still a POST, once; later POSTs stay 409. A correction outside the
+        7 days is a 409 ``invalid_state``; every correction is kept in the rating's history.
+        """
+        booking = self.get_object()
+        data = serializers.CorrectRatingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.booking_rating_correct(booking=booking, by=request.user, **data.validated_data)
+        return self._present(booking)
+
     @_action_schema(serializers.RescheduleSerializer)
     @action(detail=True, methods=["post"])
     def reschedule(self, request: Request, pk=None) -> Response:

@@ -1,0 +1,124 @@
+"""Full-process visibility (全程可视) pages: an opportunity's presales work, an engineer's record
+for their managers, and the rep's rating correction on My bookings.
+
+Who may see what is decided by the selectors (presales.selectors.opportunity_list,
+dispatch.visibility); these views parse, call them, and shape numbers for drawing.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dispatch import bookings as services
+from dispatch import views
+from dispatch.forms import RateForm, RecordPeriodForm
+from dispatch.visibility import (
+    Visibility,
+    engineer_report,
+    lateness_hours,
+    opportunity_rating_comments,
+    opportunity_timeline,
+    opportunity_visibility,
+    record_engineers,
+    satisfaction,
+)
+from presales.choices import DISPATCHABLE_STAGES, Role
+from presales.decorators import role_required
+from presales.selectors import opportunity_list
+
+STAGES = [(stage.value, stage.label) for stage in DISPATCHABLE_STAGES]
+
+
+@login_required
+def opportunity_detail(request, pk):
+    # Anyone who may not see the opportunity learns nothing about it, not even that it exists.
+    opportunity = get_object_or_404(opportunity_list(user=request.user), pk=pk)
+    visibility = opportunity_visibility(opportunity=opportunity, viewer=request.user)
+    comments = opportunity_rating_comments(opportunity=opportunity, viewer=request.user)
+    context = {
+        "opportunity": opportunity,
+        "visibility": visibility,
+        "engineers": _engineer_rows(visibility, comments),
+        "dispatches": [_dispatch_row(dispatch) for dispatch in visibility.dispatches],
+        "timeline": opportunity_timeline(opportunity=opportunity, viewer=request.user),
+        "stages": STAGES,
+        "shows_money": visibility.spent is not None,
+        "links_records": request.user.has_role(Role.MANAGER, Role.ADMIN),
+    }
+    return render(request, "dispatch/opportunity.html", context)
+
+
+def _engineer_rows(visibility: Visibility, comments: dict) -> list[SimpleNamespace]:
+    """Each engineer's hours as stacked segments (widths relative to the busiest engineer),
+    with their rating and latest comments."""
+    longest = max((record.total_hours for record in visibility.engineers), default=Decimal(0)) or Decimal(1)
+    return [
+        SimpleNamespace(
+            record=record,
+            segments=[
+                SimpleNamespace(stage=stage, label=label, hours=hours, width=float(hours / longest * 100))
+                for stage, label in STAGES
+                if (hours := record.hours_by_stage.get(stage))
+            ],
+            by_stage=[(stage, record.hours_by_stage.get(stage)) for stage, _label in STAGES],
+            width=float(record.total_hours / longest * 100),
+            satisfaction=satisfaction(record.rating_avg),
+            comments=comments.get(record.engineer.pk, []),
+        )
+        for record in visibility.engineers
+    ]
+
+
+def _dispatch_row(dispatch) -> SimpleNamespace:
+    hours = lateness_hours(dispatch.lateness)
+    days = (hours / 24).quantize(Decimal("0.1")) if abs(hours) >= 24 else None
+    return SimpleNamespace(dispatch=dispatch, hours=hours, days=days, late=hours > 0)
+
+
+@role_required(Role.MANAGER, Role.ADMIN)
+def engineer_record(request, pk):
+    # A manager reads the engineers of their own regions; any other engineer is a 404.
+    engineer = get_object_or_404(record_engineers(user=request.user), pk=pk)
+    form = RecordPeriodForm(request.GET, today=timezone.localdate())
+    first_day, last_day = form.period()
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(first_day, dt.time(0), tzinfo=tz)
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)  # last day included
+    report = engineer_report(engineer=engineer, start=start, end=end)
+    context = {
+        "engineer": report.engineer,
+        "report": report,
+        "form": form,
+        "first_day": first_day,
+        "last_day": last_day,
+        "stages": [(label, report.hours_by_stage.get(stage)) for stage, label in STAGES],
+        "delayed": [_dispatch_row(dispatch) for dispatch in report.delayed],
+        "satisfaction": satisfaction(report.rating_avg),
+        "utilisation_percent": (report.utilisation * 100).quantize(Decimal("0.1"))
+        if report.utilisation is not None
+        else None,
+    }
+    return render(request, "dispatch/engineer_record.html", context)
+
+
+@require_POST
+@role_required(Role.SALES)
+def booking_rating_correct(request, pk):
+    booking = views._rep_booking(request, pk)
+    return views._act(
+        request,
+        booking,
+        lambda b, data: services.booking_rating_correct(
+            booking=b, by=request.user, score=data["score"], comment=data["comment"]
+        ),
+        form_class=RateForm,
+        template="dispatch/_rep_booking_row.html",
+        back=reverse("dispatch:my-bookings"),
+        after=lambda: views._rep_row(views._rep_booking(request, pk), timezone.now(), request.user),
+    )
