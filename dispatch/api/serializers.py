@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dispatch.delay import Delay
-from dispatch.models import Booking, Engineer, EngineerSkill
+from dispatch.models import Booking, BookingStatus, Engineer, EngineerSkill
 from dispatch.selectors import booking_delay
 from presales.api.fields import AwareDateTimeField, AwareQueryDateTimeField
 from presales.choices import Activity, PresalesStage, Role
@@ -211,6 +211,8 @@ class BookingSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RatingSerializer(allow_null=True))
     def get_rating(self, booking: Booking) -> dict | None:
+        if booking.status != BookingStatus.RATED:  # only rated bookings have one: no query
+            return None
         try:
             rating = booking.rating
         except Booking.rating.RelatedObjectDoesNotExist:
