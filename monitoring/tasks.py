@@ -23,18 +23,22 @@ SOFT_LIMIT, HARD_LIMIT = 240, 300
 
 
 @shared_task(
+    bind=True,
     name="monitoring.recompute_cells",
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=SOFT_LIMIT,
     time_limit=HARD_LIMIT,
 )
-def recompute_cells(end: str | None = None) -> dict:
+def recompute_cells(self, end: str | None = None) -> dict:
     """Recompute every cell for the window ending at ``end`` (ISO 8601), or now."""
     cache.delete(PENDING_KEY)
     moment = dt.datetime.fromisoformat(end) if end else default_end()
     lock = f"monitoring:recompute:{moment.isoformat()}"
-    if not cache.add(lock, "running", timeout=HARD_LIMIT):
+    # The lock names the task: a copy queued by a second beat is skipped, but this very task
+    # redelivered after its worker died (the lock outlives the worker) goes ahead.
+    task_id = self.request.id or "in-process"
+    if not cache.add(lock, task_id, timeout=HARD_LIMIT) and cache.get(lock) != task_id:
         return {"end": moment.isoformat(), "skipped": "already running"}
     try:
         if not end:

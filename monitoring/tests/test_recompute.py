@@ -168,3 +168,15 @@ def test_the_task_recomputes_in_process_without_a_broker(reference):
     result = recompute_cells.delay(AS_OF.isoformat()).get()
     assert result["alerts_opened"] == 4
     assert recompute_cells.delay(AS_OF.isoformat()).get()["alerts_opened"] == 0
+
+
+@pytest.mark.django_db
+def test_a_second_copy_is_skipped_but_the_same_task_redelivered_runs(reference):
+    from django.core.cache import cache
+
+    lock = f"monitoring:recompute:{AS_OF.isoformat()}"
+    cache.set(lock, "another-task", timeout=60)  # a second beat's copy is running
+    assert recompute_cells.apply(args=[AS_OF.isoformat()], task_id="mine").get()["skipped"] == "already running"
+    cache.set(lock, "mine", timeout=60)  # this task's own lock, left by a worker that died
+    assert recompute_cells.apply(args=[AS_OF.isoformat()], task_id="mine").get()["alerts_opened"] == 4
+    assert cache.get(lock) is None
