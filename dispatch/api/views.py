@@ -18,6 +18,7 @@ from dispatch.availability import Schedule, schedules
 from dispatch.models import Booking, Engineer
 from dispatch.selectors import booking_list, bookings_visible_to
 from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
+from presales.api.pagination import WindowCountPagination
 from presales.api.permissions import HasRole
 from presales.choices import Role
 from presales.models import User
@@ -28,6 +29,7 @@ class EngineerViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = serializers.EngineerSerializer
     filterset_class = EngineerFilter
+    pagination_class = WindowCountPagination  # the search is the costly part: count it once
     # EngineerFilter replaces this with engineer_search(); it stays for the schema.
     queryset = Engineer.objects.filter(is_active=True)
 

@@ -849,3 +849,26 @@ def test_a_manager_of_another_region_sees_busy_time_but_not_the_booking(api, rep
     book(api.as_user(rep), body)
     schedule = _schedule(api.as_user(other_manager), wang, at(monday, 0), at(monday, 23)).json()
     assert [item["booking"] for item in schedule["busy"]] == [None]
+
+
+def test_engineer_pages_count_every_match_in_the_page_query(api, rep, north):
+    """The total comes from COUNT(*) OVER () in the page query; past the end is a 404."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dispatch.tests.engineers import make_engineer
+    from presales.choices import Role
+    from presales.tests.factories import make_user
+
+    for index in range(5):
+        make_engineer(make_user(f"eng{index}", roles=[Role.ENGINEER], regions=[north]), region=north)
+    client = api.as_user(rep)
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get("/api/v1/engineers/", {"page_size": 2, "page": 2}).json()
+    assert second["count"] == 5 and len(second["results"]) == 2
+    assert second["next"] and second["previous"]
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    last = client.get("/api/v1/engineers/", {"page_size": 2, "page": 3}).json()
+    assert last["count"] == 5 and len(last["results"]) == 1 and last["next"] is None
+    assert client.get("/api/v1/engineers/", {"page_size": 2, "page": 4}).status_code == 404
+    assert client.get("/api/v1/engineers/", {"page_size": 2, "page": "last"}).json()["count"] == 5
