@@ -16,8 +16,7 @@ from django.db.models import Avg, Count, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dispatch import calendar
-from dispatch.availability import schedules
+from dispatch.availability import available_hours
 from dispatch.delay import Delay, classify_delay, lateness
 from dispatch.models import HOLDING_STATUSES, OPEN_STATUSES, Booking, BookingStatus, Engineer, Rating, WorkOrder
 from presales.choices import ProjectClass, Role
@@ -126,10 +125,17 @@ def _dispatches(opportunity: Opportunity, own_bookings, now: dt.datetime) -> lis
     work_orders = WorkOrder.objects.filter(opportunity=opportunity)
     if own_bookings is not None:
         work_orders = work_orders.filter(pk__in=own_bookings.values("work_order"))
-    work_orders = work_orders.annotate(
-        first_start=Min("bookings__start", filter=Q(bookings__status__in=HOLDING_STATUSES))
-    ).order_by("desired_start", "pk")
-    limit = opportunity.solution.slight_delay_hours
+    return _dispatch_list(work_orders, now)
+
+
+def _dispatch_list(work_orders: QuerySet[WorkOrder], now: dt.datetime) -> list[Dispatch]:
+    """Each work order with its earliest slot-holding booking and the delay that gives, in
+    desired-start order: one query."""
+    work_orders = (
+        work_orders.select_related("opportunity__solution")
+        .annotate(first_start=Min("bookings__start", filter=Q(bookings__status__in=HOLDING_STATUSES)))
+        .order_by("desired_start", "pk")
+    )
     return [
         Dispatch(
             work_order=work_order,
@@ -137,7 +143,7 @@ def _dispatches(opportunity: Opportunity, own_bookings, now: dt.datetime) -> lis
             delay=classify_delay(
                 desired_start=work_order.desired_start,
                 first_start=work_order.first_start,
-                slight_limit_hours=limit,
+                slight_limit_hours=work_order.opportunity.solution.slight_delay_hours,
                 now=now,
             ),
             lateness=lateness(desired_start=work_order.desired_start, first_start=work_order.first_start, now=now),
@@ -192,30 +198,10 @@ def engineer_report(*, engineer: Engineer, start: dt.datetime, end: dt.datetime,
     }
     ratings = bookings.filter(rating__isnull=False).aggregate(avg=Avg("rating__score"), count=Count("rating"))
     booked = bookings.filter(status__in=OPEN_STATUSES).aggregate(h=Sum("hours"))["h"] or ZERO
-    work_orders = (
-        WorkOrder.objects.filter(pk__in=bookings.filter(status__in=HOLDING_STATUSES).values("work_order"))
-        .select_related("opportunity__solution")
-        .annotate(first_start=Min("bookings__start", filter=Q(bookings__status__in=HOLDING_STATUSES)))
-        .order_by("desired_start", "pk")
-    )
-    delayed = []
-    for work_order in work_orders:
-        delay = classify_delay(
-            desired_start=work_order.desired_start,
-            first_start=work_order.first_start,
-            slight_limit_hours=work_order.opportunity.solution.slight_delay_hours,
-            now=now,
-        )
-        if delay != Delay.ON_TIME:
-            late = lateness(desired_start=work_order.desired_start, first_start=work_order.first_start, now=now)
-            delayed.append(Dispatch(work_order, work_order.first_start, delay, late))
-    engineer = Engineer.objects.prefetch_related("working_hours").select_related("user").get(pk=engineer.pk)
-    schedule = schedules([engineer], start, end)[engineer.pk]
-    leave = [(b.start, b.end) for b in schedule.busy if b.kind == "time_off"]
-    available = sum(
-        ((e - s).total_seconds() for s, e in calendar.subtract(schedule.working, leave)),
-        0.0,
-    )
+    worked_on = WorkOrder.objects.filter(pk__in=bookings.filter(status__in=HOLDING_STATUSES).values("work_order"))
+    delayed = [dispatch for dispatch in _dispatch_list(worked_on, now) if dispatch.delay != Delay.ON_TIME]
+    engineer = Engineer.objects.select_related("user").get(pk=engineer.pk)
+    available = available_hours(Engineer.objects.filter(pk=engineer.pk), start, end)[engineer.pk]
     return EngineerReport(
         engineer=engineer,
         start=start,
@@ -226,7 +212,7 @@ def engineer_report(*, engineer: Engineer, start: dt.datetime, end: dt.datetime,
         rating_count=ratings["count"],
         delayed=delayed,
         booked_hours=money(booked),
-        available_hours=money(Decimal(available) / 3600),
+        available_hours=available,
     )
 
 

@@ -9,7 +9,6 @@ Only rows created in the windows are read, so the cost follows recent activity, 
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,7 +23,6 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -33,16 +31,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from dispatch import calendar
-from dispatch.calendar import Block
+from dispatch.availability import available_hours
 from dispatch.models import (
     HOLDING_STATUSES,
     Booking,
     BookingStatus,
     Engineer,
     Rating,
-    TimeOff,
-    WorkingHours,
     WorkOrder,
 )
 from monitoring.models import MonitoringPolicy
@@ -176,34 +171,6 @@ def effective_hours(*, start: dt.datetime, end: dt.datetime, engineer_ids=None) 
         .order_by()
     )
     return {row["engineer"]: money(Decimal(row["done"]) + Decimal(row["planned"])) for row in rows}
-
-
-def available_hours(engineers: QuerySet[Engineer], start: dt.datetime, end: dt.datetime) -> dict[int, Decimal]:
-    """Working hours of each engineer in [start, end) minus time off. Three queries of plain
-    rows; the calendar arithmetic runs once per distinct (time zone, working week), which most
-    engineers share, then only those on leave are adjusted."""
-    zones = dict(engineers.order_by().values_list("pk", "time_zone"))
-    weeks: dict[int, list[Block]] = defaultdict(list)
-    for engineer_id, weekday, block_start, block_end in (
-        WorkingHours.objects.filter(engineer_id__in=zones)
-        .order_by("weekday", "start")
-        .values_list("engineer_id", "weekday", "start", "end")
-    ):
-        weeks[engineer_id].append(Block(weekday, block_start, block_end))
-    leave: dict[int, list] = defaultdict(list)
-    for engineer_id, leave_start, leave_end in TimeOff.objects.filter(
-        engineer_id__in=zones, start__lt=end, end__gt=start
-    ).values_list("engineer_id", "start", "end"):
-        leave[engineer_id].append((leave_start, leave_end))
-    shared: dict[tuple, list] = {}
-    result = {}
-    for engineer_id, zone in zones.items():
-        key = (zone, tuple(weeks.get(engineer_id, ())))
-        if key not in shared:
-            shared[key] = calendar.working_intervals(key[1], zoneinfo.ZoneInfo(zone), start, end)
-        free = calendar.subtract(shared[key], leave[engineer_id]) if engineer_id in leave else shared[key]
-        result[engineer_id] = money(Decimal(sum((b - a).total_seconds() for a, b in free)) / 3600)
-    return result
 
 
 def _utilisation(figures, start: dt.datetime, end: dt.datetime) -> None:

@@ -7,8 +7,9 @@ from decimal import Decimal
 from django.db.models import Count, Max, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
+from dispatch.availability import available_hours
 from dispatch.models import Engineer
-from monitoring.figures import available_hours, effective_hours, is_midnight
+from monitoring.figures import effective_hours, is_midnight
 from monitoring.models import (
     ACTIVE_ALERT_STATUSES,
     Alert,
