@@ -1,12 +1,9 @@
 """Dispatch's background work: telling engineers about their bookings."""
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.utils import translation
 
 from dispatch.models import Booking
+from presales.mail import send_templated_mail
 
 EVENTS = ("booked", "cancelled", "rescheduled")
 
@@ -22,12 +19,10 @@ def notify_engineer(booking_id: int, event: str) -> bool:
     )
     if booking is None or not booking.engineer.user.email or event not in EVENTS:
         return False
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"booking": booking, "event": event, "site_url": settings.SITE_URL}
-        send_mail(
-            subject=render_to_string("dispatch/email/subject.txt", context).strip(),
-            message=render_to_string("dispatch/email/booking.txt", context),
-            from_email=None,
-            recipient_list=[booking.engineer.user.email],
-        )
+    send_templated_mail(
+        subject_template="dispatch/email/subject.txt",
+        body_template="dispatch/email/booking.txt",
+        context={"booking": booking, "event": event},
+        recipients=[booking.engineer.user.email],
+    )
     return True

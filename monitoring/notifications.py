@@ -1,13 +1,10 @@
 """Telling a region's managers that an alert opened."""
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.utils import translation
 
 from monitoring.models import Alert, ContingencyPlan
 from presales.choices import Role
+from presales.mail import send_templated_mail
 from presales.models import User
 
 
@@ -27,12 +24,10 @@ def notify_alert_opened(alert_id: int) -> int:
     if not recipients:
         return 0
     plan = ContingencyPlan.objects.filter(kind=alert.kind).first()
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"alert": alert, "plan": plan, "site_url": settings.SITE_URL}
-        send_mail(
-            subject=render_to_string("monitoring/email/alert_subject.txt", context).strip(),
-            message=render_to_string("monitoring/email/alert.txt", context),
-            from_email=None,
-            recipient_list=recipients,
-        )
+    send_templated_mail(
+        subject_template="monitoring/email/alert_subject.txt",
+        body_template="monitoring/email/alert.txt",
+        context={"alert": alert, "plan": plan},
+        recipients=recipients,
+    )
     return len(recipients)
