@@ -47,6 +47,18 @@ REGIONS = [
     ("northwest", "西北 Northwest"),
     ("northeast", "东北 Northeast"),
     ("intl", "海外 International"),
+    ("beijing", "北京 Beijing"),
+    ("shanghai", "上海 Shanghai"),
+    ("guangdong", "广东 Guangdong"),
+    ("jiangsu", "江苏 Jiangsu"),
+    ("zhejiang", "浙江 Zhejiang"),
+    ("shandong", "山东 Shandong"),
+    ("sichuan", "四川 Sichuan"),
+    ("hubei", "湖北 Hubei"),
+    ("fujian", "福建 Fujian"),
+    ("henan", "河南 Henan"),
+    ("hongkong", "香港 Hong Kong"),
+    ("europe", "欧洲 Europe"),
 ]
 SOLUTIONS = [
     "cloud",
@@ -119,6 +131,8 @@ def parse_args(argv=None):
     p.add_argument("--opportunities-per-rep", type=int, default=8)
     p.add_argument("--weeks-back", type=int, default=26)
     p.add_argument("--weeks-ahead", type=int, default=26)
+    p.add_argument("--regions", type=int, default=20, help=f"regions (at most {len(REGIONS)})")
+    p.add_argument("--solutions", type=int, default=10, help=f"solutions (at most {len(SOLUTIONS)})")
     p.add_argument("--reset", action="store_true", help="drop and re-create the database, then migrate")
     return p.parse_args(argv)
 
@@ -238,7 +252,8 @@ def generate(args) -> dict:
     n_reps = args.reps or max(20, n_eng // 20)
     n_opps = n_reps * args.opportunities_per_rep
     n_customers = n_reps * 2
-    n_regions = len(REGIONS)
+    region_rows, solution_codes = REGIONS[: args.regions], SOLUTIONS[: args.solutions]
+    n_regions = len(region_rows)
     tz = __import__("zoneinfo").ZoneInfo(ORG_TZ)
     today = dt.datetime.now(tz).date()
     monday = today - dt.timedelta(days=today.weekday())
@@ -258,8 +273,8 @@ def generate(args) -> dict:
 
     # ---- reference data (ORM; small) ------------------------------------------------------
     with transaction.atomic():
-        regions = [Region.objects.create(code=c, name=n) for c, n in REGIONS]
-        solutions = [Solution.objects.create(code=c, name=c.upper()) for c in SOLUTIONS]
+        regions = [Region.objects.create(code=c, name=n) for c, n in region_rows]
+        solutions = [Solution.objects.create(code=c, name=c.upper()) for c in solution_codes]
         skills = [Skill.objects.create(code=c, name=c) for c in SKILLS]
         for rt, mult in RESOURCE_TYPES:
             for grade, base in GRADES:

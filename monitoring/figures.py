@@ -93,15 +93,31 @@ def _bucket(field_name: str, windows: list[tuple[dt.datetime, dt.datetime]]) -> 
     )
 
 
-def cell_figures(*, end: dt.datetime, policy: MonitoringPolicy | None = None) -> dict[Cell, CellFigures]:
+@dataclass(frozen=True)
+class EngineerLoad:
+    region_id: int
+    effective_hours: Decimal
+    available_hours: Decimal
+
+
+@dataclass
+class Figures:
+    """Every cell's figures, and each active engineer's load in the current window (the cells'
+    utilisation sums these, the dashboard's UT table lists them)."""
+
+    cells: dict[Cell, CellFigures]
+    engineers: dict[int, EngineerLoad]
+
+
+def cell_figures(*, end: dt.datetime, policy: MonitoringPolicy | None = None) -> Figures:
     policy = policy or MonitoringPolicy.current()
     windows = window_ends(end, policy.window_days, policy.baseline_windows + 1)
     earliest = windows[-1][0]
-    figures: dict[Cell, CellFigures] = defaultdict(lambda: CellFigures([WindowCounts() for _ in windows]))
-    _count_work_orders(figures, windows, earliest, end, policy)
-    _count_ratings(figures, windows, earliest, end)
-    _utilisation(figures, *windows[0])
-    return figures
+    cells: dict[Cell, CellFigures] = defaultdict(lambda: CellFigures([WindowCounts() for _ in windows]))
+    _count_work_orders(cells, windows, earliest, end, policy)
+    _count_ratings(cells, windows, earliest, end)
+    engineers = _utilisation(cells, *windows[0])
+    return Figures(cells=cells, engineers=engineers)
 
 
 def _count_work_orders(figures, windows, earliest, end, policy: MonitoringPolicy) -> None:
@@ -173,16 +189,18 @@ def effective_hours(*, start: dt.datetime, end: dt.datetime, engineer_ids=None) 
     return {row["engineer"]: money(Decimal(row["done"]) + Decimal(row["planned"])) for row in rows}
 
 
-def _utilisation(figures, start: dt.datetime, end: dt.datetime) -> None:
+def _utilisation(figures, start: dt.datetime, end: dt.datetime) -> dict[int, EngineerLoad]:
     """UT of each cell: the effective hours of its engineers over their available hours. An
-    engineer counts in every cell of their region × solutions."""
+    engineer counts in every cell of their region × solutions. Returns each engineer's load."""
     engineers = Engineer.objects.filter(is_active=True)
     regions = dict(engineers.order_by().values_list("pk", "region_id"))
     worked = effective_hours(start=start, end=end)
     available = available_hours(engineers, start, end)
+    loads = {pk: EngineerLoad(region, worked.get(pk, Decimal("0.00")), available[pk]) for pk, region in regions.items()}
     memberships = Engineer.solutions.through.objects.filter(engineer_id__in=engineers.values("pk"))
     for engineer_id, solution_id in memberships.values_list("engineer_id", "solution_id").iterator():
         cell = figures[regions[engineer_id], solution_id]
         cell.engineers.add(engineer_id)
         cell.available_hours += available[engineer_id]
         cell.effective_hours += worked.get(engineer_id, Decimal(0))
+    return loads

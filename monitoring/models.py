@@ -111,6 +111,37 @@ class CellSnapshot(models.Model):
         return self._ratio(self.effective_hours, self.available_hours)
 
 
+class UtilisationSnapshot(models.Model):
+    """One engineer's utilisation (UT) over [window_start, window_end), written by the recompute
+    with the cells: the dashboard's UT table is then a read, not a calendar computation per
+    request. Upserted on (engineer, window_end) like the cells."""
+
+    engineer = models.ForeignKey(
+        "dispatch.Engineer", on_delete=models.CASCADE, related_name="+", verbose_name=_("engineer")
+    )
+    # The engineer's region when computed: a dashboard reads its regions' rows by index.
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", verbose_name=_("region"))
+    window_start = models.DateTimeField(_("window start"))
+    window_end = models.DateTimeField(_("window end"), db_index=True)
+    effective_hours = models.DecimalField(_("effective hours"), max_digits=9, decimal_places=2, default=0)
+    available_hours = models.DecimalField(_("available hours"), max_digits=9, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("utilisation snapshot")
+        verbose_name_plural = _("utilisation snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["engineer", "window_end"], name="monitoring_utilisation_one_per_window")
+        ]
+        indexes = [models.Index(fields=["region", "window_end"], name="monitoring_ut_region_window")]
+
+    def __str__(self) -> str:
+        return f"{self.engineer_id} @ {self.window_end:%Y-%m-%d %H:%M}"
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        return CellSnapshot._ratio(self.effective_hours, self.available_hours)
+
+
 class AlertKind(models.TextChoices):
     DELAY_SURGE = "delay_surge", _("Delay surge")
     VOLUME_SURGE = "volume_surge", _("Volume surge")

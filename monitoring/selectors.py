@@ -1,10 +1,22 @@
 """Reads for the regional dashboard, scoped to the regions the user oversees."""
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol
 
-from django.db.models import Count, Max, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Count,
+    FloatField,
+    Max,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from dispatch.availability import available_hours
@@ -17,6 +29,7 @@ from monitoring.models import (
     CellStatus,
     ContingencyPlan,
     MonitoringPolicy,
+    UtilisationSnapshot,
 )
 from presales.choices import Role
 from presales.models import Region, Solution, User
@@ -185,11 +198,27 @@ def alert_list(
     return qs.order_by("-opened_at", "-pk")
 
 
+class Utilisation(Protocol):
+    """A row of the UT table, stored (``UtilisationSnapshot``) or computed now."""
+
+    engineer: Engineer
+    region: Region
+    effective_hours: Decimal
+    available_hours: Decimal
+
+    @property
+    def utilisation(self) -> Decimal | None: ...
+
+
 @dataclass(frozen=True)
 class EngineerUtilisation:
     engineer: Engineer
     effective_hours: Decimal
     available_hours: Decimal
+
+    @property
+    def region(self) -> Region:
+        return self.engineer.region
 
     @property
     def utilisation(self) -> Decimal | None:
@@ -198,14 +227,39 @@ class EngineerUtilisation:
         return (self.effective_hours / self.available_hours).quantize(Decimal("0.0001"))
 
 
-def engineer_utilisation(*, user: User, start: dt.datetime, end: dt.datetime) -> list[EngineerUtilisation]:
-    """UT of each engineer of the user's regions over [start, end), busiest first (four queries)."""
-    active = Engineer.objects.filter(region__in=dashboard_regions(user=user), is_active=True)
+def engineer_utilisation(*, user: User, start: dt.datetime, end: dt.datetime) -> Sequence[Utilisation]:
+    """UT of each active engineer of the user's regions over [start, end), busiest first.
+
+    As stored by the recompute of that window: a queryset sorted by the database, so a page of
+    it reads only that page. A window never stored (nothing computed yet, an old date) is
+    computed now, in four queries."""
+    stored = UtilisationSnapshot.objects.filter(window_start=start, window_end=end)
+    if not stored.exists():
+        rows = _utilisation_now(regions=dashboard_regions(user=user), start=start, end=end)
+        return sorted(rows, key=lambda row: (-(row.utilisation or 0), row.engineer.name))
+    # As floats: SQLite stores whole-number decimals as integers and would divide them as such.
+    ratio = Case(
+        When(
+            available_hours__gt=0,
+            then=Round(Cast("effective_hours", FloatField()) / Cast("available_hours", FloatField()), 4),
+        ),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    return (
+        stored.filter(region__in=dashboard_regions(user=user), engineer__is_active=True)
+        .select_related("engineer__user", "region")
+        .annotate(ratio=ratio)
+        .order_by("-ratio", "engineer__user__display_name", "engineer_id")
+    )
+
+
+def _utilisation_now(*, regions, start: dt.datetime, end: dt.datetime) -> list[EngineerUtilisation]:
+    active = Engineer.objects.filter(region__in=regions, is_active=True)
     engineers = list(active.select_related("user", "region"))
     worked = effective_hours(start=start, end=end, engineer_ids=[engineer.pk for engineer in engineers])
     available = available_hours(active, start, end)
-    rows = [EngineerUtilisation(e, worked.get(e.pk, Decimal("0.00")), available[e.pk]) for e in engineers]
-    return sorted(rows, key=lambda row: (-(row.utilisation or 0), row.engineer.name))
+    return [EngineerUtilisation(e, worked.get(e.pk, Decimal("0.00")), available[e.pk]) for e in engineers]
 
 
 # --- The dashboard page ----------------------------------------------------------------------

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitoring.figures import CellFigures, WindowCounts, cell_figures, is_midnight, window_ends
+from monitoring.figures import CellFigures, EngineerLoad, WindowCounts, cell_figures, is_midnight, window_ends
 from monitoring.models import (
     ACTIVE_ALERT_STATUSES,
     Alert,
@@ -23,6 +24,7 @@ from monitoring.models import (
     CellSnapshot,
     CellStatus,
     MonitoringPolicy,
+    UtilisationSnapshot,
 )
 from monitoring.notifications import notify_alert_opened
 from presales.choices import Role
@@ -48,6 +50,10 @@ FIGURE_FIELDS = (
     "available_hours",
     "status",
 )
+
+
+# Daily UT tables kept (the trends show eight weeks of cells).
+UT_KEPT = dt.timedelta(days=56)
 
 
 @dataclass(frozen=True)
@@ -100,16 +106,23 @@ def recompute(*, end: dt.datetime | None = None, now: dt.datetime | None = None)
     figures = cell_figures(end=end, policy=policy)
     start = window_ends(end, policy.window_days, 1)[0][0]
     changed = opened = cleared = 0
-    for (region_id, solution_id), cell in sorted(figures.items()):
-        changed += _upsert_snapshot(region_id, solution_id, start, end, cell, policy, now)
-        with transaction.atomic():
-            for kind, count in WATCHED.items():
-                found = surge(cell.windows, count, policy)
-                if found:
-                    opened += _open_or_refresh(region_id, solution_id, kind, found, end)
-                else:
-                    cleared += _clear(region_id, solution_id, kind, end)
-    return RecomputeResult(end, len(figures), changed, opened, cleared)
+    # What is stored already, read once: a cell whose figures and alerts are as computed is left
+    # alone (most cells on most runs). Every write below still locks and re-checks its row.
+    stored = {(s.region_id, s.solution_id): s for s in CellSnapshot.objects.filter(window_end=end)}
+    active = {(a.region_id, a.solution_id, a.kind): a for a in Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES)}
+    for (region_id, solution_id), cell in sorted(figures.cells.items()):
+        values = _snapshot_values(start, cell, policy)
+        if not _same(stored.get((region_id, solution_id)), values):
+            changed += _upsert_snapshot(region_id, solution_id, end, values, now)
+        for kind, count in WATCHED.items():
+            found = surge(cell.windows, count, policy)
+            alert = active.get((region_id, solution_id, kind))
+            if found and not _alert_shows(alert, found, end):
+                opened += _open_or_refresh(region_id, solution_id, kind, found, end)
+            elif not found and alert is not None and alert.cleared_at is None and alert.window_end <= end:
+                cleared += _clear(region_id, solution_id, kind, end)
+    _store_utilisation(figures.engineers, start, end)
+    return RecomputeResult(end, len(figures.cells), changed, opened, cleared)
 
 
 def ensure_daily_snapshot(moment: dt.datetime) -> RecomputeResult | None:
@@ -121,16 +134,69 @@ def ensure_daily_snapshot(moment: dt.datetime) -> RecomputeResult | None:
     return recompute(end=midnight)
 
 
-def prune_snapshots(*, now: dt.datetime, keep: dt.timedelta = dt.timedelta(days=1)) -> int:
-    """Drop the live (every-few-minutes) snapshots older than ``keep``; daily ones stay."""
+def prune_snapshots(
+    *, now: dt.datetime, keep: dt.timedelta = dt.timedelta(days=1), keep_utilisation: dt.timedelta = UT_KEPT
+) -> int:
+    """Drop the live (every-few-minutes) cell snapshots older than ``keep``; daily ones stay for
+    the trends. Engineers' UT rows (one per engineer, so many more) are kept for the daily
+    windows of ``keep_utilisation``; an older date's UT table is computed when asked for."""
     old = CellSnapshot.objects.filter(window_end__lt=now - keep).values_list("pk", "window_end")
-    doomed = [pk for pk, end in old.iterator() if not is_midnight(end)]
+    doomed = {pk: end for pk, end in old.iterator() if not is_midnight(end)}
+    # UT rows are written by the same recompute as the cells: their live windows are the same.
+    UtilisationSnapshot.objects.filter(
+        Q(window_end__lt=now - keep_utilisation) | Q(window_end__in=set(doomed.values()))
+    ).delete()
     return CellSnapshot.objects.filter(pk__in=doomed).delete()[0] if doomed else 0
 
 
-def _upsert_snapshot(region_id, solution_id, start, end, cell: CellFigures, policy, now) -> bool:
+def _store_utilisation(loads: dict[int, EngineerLoad], start: dt.datetime, end: dt.datetime) -> None:
+    """Upsert each active engineer's UT for the window (the same rows however often it runs),
+    then drop the live UT windows before this one: only the newest live window and the daily
+    ones are ever read."""
+    stored = {
+        engineer_id: rest
+        for engineer_id, *rest in UtilisationSnapshot.objects.filter(window_end=end).values_list(
+            "engineer_id", "region_id", "window_start", "effective_hours", "available_hours"
+        )
+    }
+    rows = []
+    for engineer_id, load in loads.items():
+        hours = load.effective_hours.quantize(Decimal("0.01")), load.available_hours.quantize(Decimal("0.01"))
+        figures = [load.region_id, start, *hours]
+        if stored.get(engineer_id) != figures:  # only what changed since the last run is written
+            rows.append(
+                UtilisationSnapshot(
+                    engineer_id=engineer_id,
+                    region_id=load.region_id,
+                    window_start=start,
+                    window_end=end,
+                    effective_hours=hours[0],
+                    available_hours=hours[1],
+                )
+            )
+    with transaction.atomic():
+        UtilisationSnapshot.objects.bulk_create(
+            rows,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["engineer", "window_end"],
+            update_fields=["region", "window_start", "effective_hours", "available_hours"],
+        )
+        # An engineer made inactive since an earlier run of this window no longer belongs in it.
+        UtilisationSnapshot.objects.filter(window_end=end, engineer__is_active=False).delete()
+    if not is_midnight(end):
+        # Runs are minutes apart, so the previous live window is within the day (older
+        # leftovers go with prune_snapshots).
+        recent = UtilisationSnapshot.objects.filter(window_end__gte=end - dt.timedelta(days=1), window_end__lt=end)
+        ends = recent.values_list("window_end", flat=True).distinct().order_by()
+        older = [moment for moment in ends if not is_midnight(moment)]
+        if older:
+            UtilisationSnapshot.objects.filter(window_end__in=older).delete()
+
+
+def _snapshot_values(start: dt.datetime, cell: CellFigures, policy: MonitoringPolicy) -> dict:
     current = cell.windows[0]
-    values = {
+    return {
         "window_start": start,
         "work_orders": current.work_orders,
         "delayed_slight": current.delayed_slight,
@@ -143,6 +209,27 @@ def _upsert_snapshot(region_id, solution_id, start, end, cell: CellFigures, poli
         "available_hours": cell.available_hours.quantize(Decimal("0.01")),
         "status": cell_status(current, policy),
     }
+
+
+def _same(snapshot: CellSnapshot | None, values: dict) -> bool:
+    return snapshot is not None and all(getattr(snapshot, name) == value for name, value in values.items())
+
+
+def _alert_shows(alert: Alert | None, found: Surge, end: dt.datetime) -> bool:
+    """The active alert already says this (or a newer window has been judged): nothing to write."""
+    if alert is None:
+        return False
+    if end < alert.window_end:
+        return True
+    return (alert.current, alert.baseline, alert.window_end, alert.cleared_at) == (
+        found.current,
+        found.baseline,
+        end,
+        None,
+    )
+
+
+def _upsert_snapshot(region_id, solution_id, end, values: dict, now) -> bool:
     key = {"region_id": region_id, "solution_id": solution_id, "window_end": end}
     with transaction.atomic():
         snapshot = CellSnapshot.objects.select_for_update().filter(**key).first()
@@ -153,7 +240,7 @@ def _upsert_snapshot(region_id, solution_id, start, end, cell: CellFigures, poli
                 return True
             except IntegrityError:  # a concurrent recompute wrote it first: compare with theirs
                 snapshot = CellSnapshot.objects.select_for_update().get(**key)
-        if all(getattr(snapshot, name) == value for name, value in values.items()):
+        if _same(snapshot, values):
             return False  # same figures: leave the row (and its computed_at) alone
         for name, value in values.items():
             setattr(snapshot, name, value)
@@ -162,6 +249,7 @@ def _upsert_snapshot(region_id, solution_id, start, end, cell: CellFigures, poli
         return True
 
 
+@transaction.atomic
 def _open_or_refresh(region_id, solution_id, kind, found: Surge, end) -> bool:
     active = Alert.objects.select_for_update().filter(
         region_id=region_id, solution_id=solution_id, kind=kind, status__in=ACTIVE_ALERT_STATUSES

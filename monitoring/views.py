@@ -6,6 +6,7 @@ import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +25,7 @@ from presales.exceptions import ApplicationError
 WATCHERS = (Role.MANAGER, Role.LEAD, Role.ADMIN)
 HANDLERS = (Role.MANAGER, Role.ADMIN)
 POLL_SECONDS = 30
+UT_PAGE_SIZE = 50
 
 # "Start plan 1" of a delay surge: open a grab order with an incentive and a wider scope.
 # HOOK: the grab-order form does not exist yet, so this leads to the engineer search for the
@@ -100,11 +102,19 @@ def dashboard(request):
     context = _live_context(request, board, form)
     if request.htmx:
         return render(request, "monitoring/_live.html", context)
-    # Nothing computed yet: the engineers' UT over the policy's window to now still shows.
-    start, ut_end = context["window"] or selectors.policy_window(end=services.default_end())
-    context["utilisation"] = selectors.engineer_utilisation(user=request.user, start=start, end=ut_end)
+    start, ut_end = _utilisation_window(context["window"])
+    rows = selectors.engineer_utilisation(user=request.user, start=start, end=ut_end)
+    # Busiest first, a page at a time: a region has hundreds of engineers; the CSV has them all.
+    context["utilisation"] = Paginator(rows, UT_PAGE_SIZE).get_page(request.GET.get("page"))
     context["utilisation_window"] = (start, ut_end)
+    context["query"] = urlencode({"date": context["day"].isoformat()}) if context["day"] else ""
     return render(request, "monitoring/dashboard.html", context)
+
+
+def _utilisation_window(window):
+    """The dashboard's window; nothing computed yet: the policy's window to now, so the
+    engineers' UT still shows."""
+    return window or selectors.policy_window(end=services.default_end())
 
 
 def _dashboard_url(day=None) -> str:
@@ -250,4 +260,42 @@ def cells_csv(request):
     for region, cells in board.rows:
         for cell in cells:
             writer.writerow(_csv_row(region, cell, window))
+    return response
+
+
+@require_GET
+@role_required(*WATCHERS)
+def utilisation_csv(request):
+    """Every engineer's UT of the dashboard's window (the page shows them fifty at a time)."""
+    end, _form = _window(request)
+    board = selectors.dashboard_page(user=request.user, end=end)
+    start, ut_end = _utilisation_window(selectors.dashboard_window(dashboard=board))
+    rows = selectors.engineer_utilisation(user=request.user, start=start, end=ut_end)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime(ut_end).strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="utilisation-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Engineer"),
+            _("Region code"),
+            _("Window start"),
+            _("Window end"),
+            _("Effective hours"),
+            _("Available hours"),
+            _("UT"),
+        ]
+    )
+    window = [timezone.localtime(moment).isoformat() for moment in (start, ut_end)]
+    for row in rows:
+        writer.writerow(
+            [
+                row.engineer.name,
+                row.region.code,
+                *window,
+                row.effective_hours,
+                row.available_hours,
+                _ratio(row.utilisation),
+            ]
+        )
     return response
