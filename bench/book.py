@@ -40,7 +40,6 @@ from common import (
     data_sizes,
     latency_summary,
     machine,
-    wait_for_api,
 )
 
 FREE_SLOTS_SQL = """
@@ -242,20 +241,13 @@ def main(argv=None) -> None:
     p.add_argument("--warmup", type=int, default=100, help="bookings made before the measured run")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--skip-full-check", action="store_true", help="check double bookings among new bookings only")
-    p.add_argument("--patch", default="", help="experiments of bench/patches.py, e.g. jit,range,tz")
-    p.add_argument("--wait-for-api", type=float, default=0)
     args = p.parse_args(argv)
-    wait_for_api(args.wait_for_api)
 
     db = connect(args.database_url)
     before_id = db.execute("SELECT COALESCE(max(id), 0) FROM dispatch_booking").fetchone()[0]
     groups, info = plan(db, argparse.Namespace(**{**vars(args), "bookings": args.bookings + args.warmup}))
     warm_groups, groups = [[g[0]] for g in groups[: args.warmup]], groups[args.warmup :]
-    server = (
-        None
-        if args.url
-        else Server(args.database_url, workers=args.workers, threads=args.threads, patch=args.patch).start()
-    )
+    server = None if args.url else Server(args.database_url, workers=args.workers, threads=args.threads).start()
     base = args.url or server.base
     try:
         # The contract's auth once (a rep's password → token); the load uses the reps' stored tokens.

@@ -96,7 +96,6 @@ class Server:
         worker_class: str | None = None,
         redis_db: int = 13,
         extra_env: dict | None = None,
-        patch: str = "",
     ):
         self.port = port or free_port()
         self.workers, self.threads = workers, threads
@@ -119,9 +118,6 @@ class Server:
             LOG_LEVEL="WARNING",
             PYTHONDONTWRITEBYTECODE="1",
         )
-        if patch:  # experiments of bench/patches.py, without editing application code
-            env["BENCH_PATCH"] = patch
-        self.patch = patch
         env.update(extra_env or {})
         self.env = env
         self.redis_db = redis_db
@@ -138,13 +134,12 @@ class Server:
             "workers": self.workers,
             "threads": self.threads,
             "worker_class": self.worker_class,
-            "patch": self.patch or None,
         }
 
     def start(self) -> Server:
         cmd = [
             str(VENV_BIN / "gunicorn"),
-            "bench.patched_wsgi" if self.patch else "presales.wsgi",
+            "presales.wsgi",
             "-w",
             str(self.workers),
             "-k",
@@ -267,16 +262,26 @@ def api_token(base: str, username: str, password: str = PASSWORD) -> str:
     return body["token"]
 
 
-def wait_for_api(timeout: float = 0) -> None:
-    """Wait until the dispatch API is wired into presales/urls.py (another helper builds it)."""
-    deadline = time.time() + timeout
-    while True:
-        urls = (ROOT / "presales" / "urls.py").read_text()
-        if (ROOT / "dispatch" / "api" / "urls.py").exists() and "dispatch.api" in urls:
-            return
-        if time.time() >= deadline:
-            sys.exit("dispatch/api/urls.py is not wired into presales/urls.py yet")
-        time.sleep(20)
+def django_in_process(database_url: str, *, settings: str = "presales.settings", **extra: str) -> None:
+    """Set up Django in this process against the benchmark database, as production runs it
+    (DEBUG off, Redis db 13 for cache and broker, quiet logs), for the in-process benchmarks."""
+    os.environ.update(
+        DATABASE_URL=database_url,
+        DEBUG="0",
+        SECRET_KEY="bench",
+        ALLOWED_HOSTS="testserver",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_COOKIES="0",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/13",
+        REDIS_URL="redis://127.0.0.1:6379/13",
+        LOG_LEVEL="WARNING",
+        **extra,
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
 
 
 def _proc_cpu() -> dict[int, tuple[str, int, float]]:

@@ -8,13 +8,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DEFAULT_URL, ROOT, connect
+from common import DEFAULT_URL, connect, django_in_process
 
 
 def main(argv=None) -> None:
@@ -25,24 +24,7 @@ def main(argv=None) -> None:
     p.add_argument("--top", type=int, default=3)
     p.add_argument("--repeat", type=int, default=3, help="run the request this many times; explain the last")
     args = p.parse_args(argv)
-    os.environ.update(
-        DATABASE_URL=args.database_url,
-        DEBUG="0",
-        SECRET_KEY="bench",
-        ALLOWED_HOSTS="testserver",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_COOKIES="0",
-        CELERY_BROKER_URL="redis://127.0.0.1:6379/13",
-        LOG_LEVEL="WARNING",
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "presales.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-    import patches
-
-    patches.apply_settings()
-    django.setup()
-    patches.apply_code()
+    django_in_process(args.database_url)
     from book import FREE_SLOTS_SQL
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -11,7 +11,6 @@ import argparse
 import cProfile
 import io
 import json
-import os
 import pstats
 import sys
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from book import FREE_SLOTS_SQL
-from common import DEFAULT_URL, ROOT, connect
+from common import DEFAULT_URL, connect, django_in_process
 
 
 def main(argv=None) -> None:
@@ -30,22 +29,7 @@ def main(argv=None) -> None:
     p.add_argument("--cprofile", action="store_true")
     p.add_argument("--show-queries", action="store_true", help="print the SQL of one booking")
     args = p.parse_args(argv)
-    os.environ.update(
-        DATABASE_URL=args.database_url,
-        DEBUG="0",
-        SECRET_KEY="bench",
-        ALLOWED_HOSTS="testserver",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_COOKIES="0",
-        CELERY_BROKER_URL="redis://127.0.0.1:6379/13",
-        REDIS_URL="redis://127.0.0.1:6379/13",
-        LOG_LEVEL="WARNING",
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "presales.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    django_in_process(args.database_url)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient

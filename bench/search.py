@@ -35,7 +35,6 @@ from common import (
     data_sizes,
     latency_summary,
     machine,
-    wait_for_api,
 )
 
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -143,21 +142,10 @@ def main(argv=None) -> None:
     p.add_argument("--page-size", type=int, default=50)
     p.add_argument("--users", type=int, default=10, help="distinct reps sending the searches")
     p.add_argument("--seed", type=int, default=4)
-    p.add_argument("--patch", default="", help="experiments of bench/patches.py, e.g. jit,range,tz")
-    p.add_argument("--wait-for-api", type=float, default=0, help="seconds to wait for dispatch/api to be wired")
     args = p.parse_args(argv)
-    wait_for_api(args.wait_for_api)
 
     db = connect(args.database_url)
-    if "range" in args.patch:  # the experiment needs its GiST index (bench/patches.py)
-        import patches
-
-        patches.index(args.database_url, True)
-    server = (
-        None
-        if args.url
-        else Server(args.database_url, workers=args.workers, threads=args.threads, patch=args.patch).start()
-    )
+    server = None if args.url else Server(args.database_url, workers=args.workers, threads=args.threads).start()
     base = args.url or server.base
     try:
         usernames = [
