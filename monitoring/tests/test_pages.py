@@ -445,3 +445,18 @@ def test_counts_are_one_aggregated_query(admin_user, deals):
     counted = [q["sql"] for q in queries.captured_queries if "COUNT" in q["sql"].upper()]
     assert len(counted) == 1
     assert len(queries.captured_queries) == 3  # regions, solutions, counts
+
+
+@pytest.mark.parametrize(
+    "ratio, shown",
+    [
+        (None, '<span class="muted">—</span>'),
+        (Decimal("0.5"), "50%"),
+        (Decimal("0.1234"), "12%"),
+        (Decimal("1.25"), "125%"),
+    ],
+)
+def test_ratios_show_as_whole_percentages(ratio, shown):
+    from monitoring.templatetags.monitoring_tags import percent
+
+    assert str(percent(ratio)) == shown
