@@ -259,6 +259,8 @@ SPECTACULAR_SETTINGS = {
         "ProjectClassEnum": "presales.choices.ProjectClass",
         "PresalesStageEnum": "presales.choices.PresalesStage",
         "BookingStatusEnum": "dispatch.models.BookingStatus",
+        "GrabOrderStatusEnum": "grabbing.models.GrabOrderStatus",
+        "InvitationStatusEnum": "grabbing.models.InvitationStatus",
     },
 }
 
