@@ -3,6 +3,7 @@ their invitations, asks a question and grabs. Each view calls one selector or se
 refusal (ApplicationError) is shown as a message and writes nothing."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,12 +38,19 @@ def _refused(request, error: ApplicationError) -> None:
             messages.error(request, field_error)
 
 
-@role_required(Role.SALES)
+@role_required(Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)
 def new(request):
-    """GET: the form, pre-filled from the search or alert that led here. POST: post the order."""
+    """GET: the form, pre-filled from the search or alert that led here. POST: post the order.
+
+    Managers arrive here from an alert's plan 1; only reps post (on their own opportunities),
+    so a manager sees the pre-filled form with a link to hand to the rep.
+    """
+    can_post = request.user.has_role(Role.SALES)
     if request.method != "POST":
         form = _form(request, initial=initial_from_search(request.GET, regions=Region.objects.all()))
-        return render(request, "grabbing/new.html", {"form": form})
+        return render(request, "grabbing/new.html", {"form": form, "can_post": can_post})
+    if not can_post:
+        raise PermissionDenied
     form = _form(request, request.POST)
     if form.is_valid():
         try:
@@ -59,7 +67,7 @@ def new(request):
                 _("Grab order posted; %(count)s engineers invited.") % {"count": order.invited},
             )
             return redirect("grabbing:mine")
-    return render(request, "grabbing/new.html", {"form": form}, status=400)
+    return render(request, "grabbing/new.html", {"form": form, "can_post": True}, status=400)
 
 
 @role_required(Role.SALES)

@@ -98,6 +98,7 @@ def test_another_reps_order_is_404_and_pages_check_roles(client, rep, other_rep,
         assert client.post(reverse(name, args=[order.pk])).status_code == 404
     signed_in(client, engineer_user)
     assert client.get(reverse("grabbing:new")).status_code == 403
+    assert client.post(reverse("grabbing:new"), form_data(opportunity)).status_code == 403
     assert client.get(reverse("grabbing:mine")).status_code == 403
     signed_in(client, rep)
     assert client.get(reverse("grabbing:invitations")).status_code == 403
@@ -111,3 +112,13 @@ def test_questions_from_the_invitation_and_answers_from_the_rep(client, rep, opp
     assert "Remote OK?" in client.get(reverse("grabbing:mine"), **EN).content.decode()
     page = signed_in(client, engineer_user).get(reverse("grabbing:invitations"), **EN).content.decode()
     assert "On site." in page
+
+
+def test_a_manager_from_plan_1_sees_the_prefilled_form_but_only_reps_post(client, manager, opportunity, north, east):
+    signed_in(client, manager)
+    body = client.get(reverse("grabbing:new") + "?solution=A&region=north&wide=1&uplift_percent=50", **EN)
+    assert body.status_code == 200
+    assert 'data-testid="rep-posts"' in body.content.decode()
+    assert 'data-testid="post-grab-order"' not in body.content.decode()
+    assert client.post(reverse("grabbing:new"), form_data(opportunity)).status_code == 403
+    assert not GrabOrder.objects.exists()
