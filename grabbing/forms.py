@@ -38,7 +38,7 @@ class GrabOrderForm(forms.Form):
     uplift_percent = forms.IntegerField(
         label=_("Incentive uplift (%)"),
         initial=DEFAULT_UPLIFT,
-        help_text=_("0–200: +50% credits the engineer 1.5× the hours and costs you 1.5×."),
+        help_text=_("From 0 to 200. With 50 the engineer is credited 1.5× the hours and you pay 1.5×."),
     )
     scope_regions = forms.ModelMultipleChoiceField(
         label=_("Scope: regions"),
