@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
-from dispatch.availability import unavailability
+from dispatch.availability import overlapping, unavailability
 from dispatch.bookings import _check_stage, _check_window, _lock_engineer, booking_create
 from dispatch.models import Booking, Engineer
 from dispatch.selectors import engineer_search
@@ -127,8 +128,10 @@ def grab_order_post(
         scope_grades=scope_grades,
     )
     engineer_ids = list(invitees.order_by().values_list("pk", flat=True))
-    Invitation.objects.bulk_create(
-        [Invitation(grab_order=order, engineer_id=pk, invited_at=now) for pk in engineer_ids]
+    bulk_create_with_history(
+        [Invitation(grab_order=order, engineer_id=pk, invited_at=now) for pk in engineer_ids],
+        Invitation,
+        default_user=by,
     )
     order.invited = len(engineer_ids)
     if engineer_ids:
@@ -194,12 +197,19 @@ def grab_order_grab(*, grab_order: GrabOrder, by: User, now: dt.datetime | None 
         reason = unavailability(engineer, current.start, current.end)
         if reason:
             raise SlotUnavailable(reason)
+        # Another order they hold at that time would make its confirmation fail later: refuse now.
+        if overlapping(
+            GrabOrder.objects.filter(winner=engineer, status=GrabOrderStatus.GRABBED), current.start, current.end
+        ).exists():
+            raise SlotUnavailable(_("You already grabbed another order at that time."))
         claimed = GrabOrder.objects.filter(pk=current.pk, status=GrabOrderStatus.OPEN).update(
             status=GrabOrderStatus.GRABBED, winner=engineer, grabbed_at=now
         )
         if claimed != 1:
             raise AlreadyGrabbed()
-        Invitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.WON)
+        invitation.status = InvitationStatus.WON
+        invitation._history_user = by
+        invitation.save(update_fields=["status"])
         order = GrabOrder.objects.select_related("opportunity__owner", "winner__user").get(pk=current.pk)
         _record(order, by, ["status", "winner", "grabbed_at"])
         notify_grabbed.delay_on_commit(order.pk)
@@ -245,9 +255,10 @@ def grab_order_reject(*, grab_order: GrabOrder, by: User, now: dt.datetime | Non
     order = _locked(grab_order)
     _require_owner(order, by)
     _require_status(order, GrabOrderStatus.GRABBED)
-    Invitation.objects.filter(grab_order=order, engineer=order.winner).update(
-        status=InvitationStatus.WITHDRAWN, withdrawn_at=now, withdrawn_by=by
-    )
+    invitation = Invitation.objects.get(grab_order=order, engineer=order.winner)
+    invitation.status, invitation.withdrawn_at, invitation.withdrawn_by = InvitationStatus.WITHDRAWN, now, by
+    invitation._history_user = by
+    invitation.save(update_fields=["status", "withdrawn_at", "withdrawn_by"])
     order.status, order.winner, order.grabbed_at = GrabOrderStatus.OPEN, None, None
     order.rejected_at, order.rejected_by = now, by
     _record(order, by, ["status", "winner", "grabbed_at", "rejected_at", "rejected_by"])

@@ -76,4 +76,5 @@ def test_rep_posts_engineer_grabs_rep_confirms(browser_page, rep, engineer_user,
     page.wait_for_url(f"**{reverse('dispatch:my-schedule')}")
     upcoming = page.get_by_test_id("upcoming")
     assert "Harbour Deal" in upcoming.inner_text()
-    assert upcoming.locator(f'tr[data-booking="{order.booking_id}"]').count() == 1
+    credited = upcoming.locator(f'tr[data-booking="{order.booking_id}"] [data-figure="credited-hours"]')
+    assert "3" in credited.inner_text() and "+50%" in credited.inner_text()  # 2 h credited as 3

@@ -253,3 +253,30 @@ def test_only_invited_engineers_ask(rep, opportunity, wang, north, solution_a):
     outsider = make_engineer("outsider", region=north, solutions=[solution_a], grade="P9")
     with pytest.raises(NotFound):
         services.question_ask(grab_order=order, by=outsider.user, text="Me too?")
+
+
+def test_an_engineer_cannot_hold_two_overlapping_grabs(rep, opportunity, wang, engineer_user):
+    first = post(rep, opportunity)
+    second = post(rep, opportunity, hours=3)
+    services.grab_order_grab(grab_order=first, by=engineer_user)
+    with pytest.raises(SlotUnavailable):
+        services.grab_order_grab(grab_order=second, by=engineer_user)
+
+
+def test_every_change_is_timed_in_the_history(rep, opportunity, wang, engineer_user, budget):
+    order = post(rep, opportunity)
+    services.grab_order_grab(grab_order=order, by=engineer_user)
+    services.grab_order_reject(grab_order=order, by=rep)
+    invitation = Invitation.objects.get(engineer=wang)
+    assert (invitation.withdrawn_by, invitation.withdrawn_at is not None) == (rep, True)
+    assert [(h.status, h.history_user) for h in invitation.history.order_by("history_id")] == [
+        (InvitationStatus.OPEN, rep),
+        (InvitationStatus.WON, engineer_user),
+        (InvitationStatus.WITHDRAWN, rep),
+    ]
+    statuses = [(h.status, h.history_user) for h in order.history.order_by("history_id")]
+    assert statuses == [
+        (GrabOrderStatus.OPEN, rep),
+        (GrabOrderStatus.GRABBED, engineer_user),
+        (GrabOrderStatus.OPEN, rep),
+    ]
