@@ -20,7 +20,7 @@ def _with_display(qs: QuerySet[GrabOrder]) -> QuerySet[GrabOrder]:
     )
 
 
-def grab_order_list(*, user: User, status: str | None = None) -> QuerySet[GrabOrder]:
+def grab_order_list(*, user: User) -> QuerySet[GrabOrder]:
     """Orders the user may see: a rep their own, a manager their regions', an admin all,
     an engineer those they are (or were) invited to."""
     qs = GrabOrder.objects.all()
@@ -31,8 +31,6 @@ def grab_order_list(*, user: User, status: str | None = None) -> QuerySet[GrabOr
         if user.has_role(Role.ENGINEER):
             visible |= Q(Exists(Invitation.objects.filter(grab_order=OuterRef("pk"), engineer__user=user)))
         qs = qs.filter(visible)
-    if status:
-        qs = qs.filter(status=status)
     return _with_display(qs).order_by("-posted_at", "-pk")
 
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from dispatch.api.serializers import BookingSerializer
 from grabbing import services
 from grabbing.api import serializers
+from grabbing.filters import GrabOrderFilter
 from grabbing.models import GrabOrder, Invitation
 from grabbing.selectors import grab_order_list, invitation_list, question_thread
 from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
@@ -21,10 +22,11 @@ class GrabOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     those they were invited to. Any other order answers 404."""
 
     serializer_class = serializers.GrabOrderSerializer
+    filterset_class = GrabOrderFilter
     queryset = GrabOrder.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
-        return grab_order_list(user=self.request.user, status=self.request.query_params.get("status") or None)
+        return grab_order_list(user=self.request.user)
 
     def get_permissions(self):
         if self.action == "create":

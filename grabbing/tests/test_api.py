@@ -102,6 +102,17 @@ def test_other_reps_orders_are_404(rep, other_rep, opportunity, wang):
     assert client.get(URL).json()["count"] == 0
 
 
+def test_list_filters_by_status_and_opportunity(rep, opportunity, wang):
+    order = post(rep, opportunity)
+    client = client_for(rep)
+    assert client.get(f"{URL}?status=open&opportunity={opportunity.pk}").json()["count"] == 1
+    assert client.get(f"{URL}?status=grabbed").json()["count"] == 0
+    assert client.get(f"{URL}?opportunity={opportunity.pk + 1}").json()["count"] == 0
+    bad = client.get(f"{URL}?status=bogus")
+    assert bad.status_code == 400 and "status" in bad.json()["fields"]
+    assert order.pk
+
+
 def test_list_is_the_reps_own_and_the_managers_regions(rep, other_rep, manager, other_manager, opportunity, wang):
     order = post(rep, opportunity)
     assert [item["id"] for item in client_for(rep).get(URL).json()["results"]] == [order.pk]
