@@ -18,7 +18,7 @@ from grabbing.models import GrabOrderStatus, Question
 from grabbing.selectors import grab_order_list, invitation_list, rep_grab_orders
 from presales.choices import Role
 from presales.decorators import role_required
-from presales.exceptions import ApplicationError
+from presales.exceptions import ApplicationError, BudgetExceeded
 from presales.models import Region
 
 
@@ -87,6 +87,10 @@ def _rep_action(request, pk, action, success: str):
         action(grab_order=order, by=request.user)
     except ApplicationError as error:
         _refused(request, error)
+        if isinstance(error, BudgetExceeded):
+            messages.info(
+                request, _("Nothing was booked; the order stays grabbed. Ask for a budget adjustment or reject it.")
+            )
     else:
         messages.success(request, success % {"id": order.pk})
     return redirect("grabbing:mine")

@@ -122,3 +122,16 @@ def test_a_manager_from_plan_1_sees_the_prefilled_form_but_only_reps_post(client
     assert 'data-testid="post-grab-order"' not in body.content.decode()
     assert client.post(reverse("grabbing:new"), form_data(opportunity)).status_code == 403
     assert not GrabOrder.objects.exists()
+
+
+def test_confirm_beyond_the_budget_tells_the_rep_and_keeps_it_grabbed(client, rep, opportunity, wang, engineer_user):
+    from grabbing.tests.factories import budget_for
+
+    budget_for(rep, window()[0], allocated="1000.00")
+    order = post(rep, opportunity, uplift_percent=50)
+    grab_order_grab(grab_order=order, by=engineer_user)
+    response = signed_in(client, rep).post(reverse("grabbing:confirm", args=[order.pk]), follow=True, **EN)
+    body = response.content.decode()
+    assert "This costs 1500.00 but only 1000.00 remains" in body
+    assert "Nothing was booked; the order stays grabbed." in body
+    assert 'data-status="grabbed"' in body and not Booking.objects.exists()

@@ -280,3 +280,16 @@ def test_every_change_is_timed_in_the_history(rep, opportunity, wang, engineer_u
         (GrabOrderStatus.GRABBED, engineer_user),
         (GrabOrderStatus.OPEN, rep),
     ]
+
+
+def test_the_rep_is_emailed_when_an_engineer_grabs(
+    rep, opportunity, wang, engineer_user, django_capture_on_commit_callbacks
+):
+    rep.email = "rep@example.com"
+    rep.save(update_fields=["email"])
+    order = post(rep, opportunity)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.grab_order_grab(grab_order=order, by=engineer_user)
+    [message] = mail.outbox
+    assert message.to == ["rep@example.com"] and opportunity.name in message.subject
