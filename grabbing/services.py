@@ -207,9 +207,15 @@ def grab_order_grab(*, grab_order: GrabOrder, by: User, now: dt.datetime | None 
         )
         if claimed != 1:
             raise AlreadyGrabbed()
+        # Conditional too: a rejection that withdrew this invitation while we waited for the
+        # order's row lock has committed by now, and this statement sees it.
+        if not Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.OPEN).update(
+            status=InvitationStatus.WON
+        ):
+            raise NotFound(_("Grab order not found."))
         invitation.status = InvitationStatus.WON
         invitation._history_user = by
-        invitation.save(update_fields=["status"])
+        invitation.save(update_fields=["status"])  # .update() wrote no history row
         order = GrabOrder.objects.select_related("opportunity__owner", "winner__user").get(pk=current.pk)
         _record(order, by, ["status", "winner", "grabbed_at"])
         notify_grabbed.delay_on_commit(order.pk)

@@ -293,3 +293,11 @@ def test_the_rep_is_emailed_when_an_engineer_grabs(
         services.grab_order_grab(grab_order=order, by=engineer_user)
     [message] = mail.outbox
     assert message.to == ["rep@example.com"] and opportunity.name in message.subject
+
+
+def test_expiry_runs_on_the_beat_schedule(settings):
+    from presales.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["expire-grab-orders"]
+    assert entry["task"] == "grabbing.expire_grab_orders"
+    assert "grabbing.expire_grab_orders" in app.tasks
