@@ -256,6 +256,12 @@ class Booking(models.Model):
     def opportunity(self) -> Opportunity:
         return self.work_order.opportunity
 
+    @property
+    def credited_hours(self) -> Decimal:
+        """The hours the engineer is credited with: an incentive uplift (grab orders) counts too."""
+        hours = self.actual_hours if self.actual_hours is not None else self.hours
+        return (hours * (100 + self.uplift_percent) / 100).quantize(Decimal("0.01"))
+
 
 class Rating(models.Model):
     """The rep's rating of one completed booking; corrections are kept in its history."""

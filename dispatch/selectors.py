@@ -389,3 +389,45 @@ def engineer_upcoming_and_recent(
 def engineer_resource_types() -> list[str]:
     """The resource types engineers have, for the search form's choices."""
     return list(Engineer.objects.order_by("resource_type").values_list("resource_type", flat=True).distinct())
+
+
+# --- When nobody is free at the desired time ----------------------------------------------------
+
+EARLIEST_HORIZON = dt.timedelta(days=14)
+EARLIEST_ENGINEERS = 5
+
+
+@dataclass(frozen=True)
+class FreeSlot:
+    engineer: Engineer
+    start: dt.datetime
+    end: dt.datetime
+    delay: Delay
+
+
+def earliest_free_slots(
+    *,
+    engineers: Sequence[Engineer],
+    desired_start: dt.datetime,
+    length: dt.timedelta,
+    slight_limit_hours: int,
+    now: dt.datetime | None = None,
+    horizon: dt.timedelta = EARLIEST_HORIZON,
+) -> list[FreeSlot]:
+    """Each engineer's earliest free slot of ``length`` at or after the desired start (within
+    ``horizon``), with the delay taking it would cause; soonest first. Engineers with no such
+    slot are left out. The same availability the booking service checks, three queries."""
+    now = now or timezone.now()
+    earliest = max(desired_start, now)
+    found = schedules(list(engineers), earliest, earliest + horizon)
+    slots = []
+    for engineer in engineers:
+        for free_start, free_end in found[engineer.pk].free:
+            start = max(free_start, earliest)
+            if free_end - start >= length:
+                delay = classify_delay(
+                    desired_start=desired_start, first_start=start, slight_limit_hours=slight_limit_hours, now=now
+                )
+                slots.append(FreeSlot(engineer, start, start + length, delay))
+                break
+    return sorted(slots, key=lambda slot: (slot.start, slot.engineer.pk))

@@ -20,12 +20,14 @@ from dispatch import bookings as services
 from dispatch.forms import BookingForm, CancelForm, CompleteForm, EngineerSearchForm, RateForm
 from dispatch.models import OPEN_STATUSES, BookingStatus
 from dispatch.selectors import (
+    EARLIEST_ENGINEERS,
     MATCH_WEIGHTS,
     board_days,
     booking_delay,
     booking_quote,
     budget_remaining,
     dispatchable_opportunities,
+    earliest_free_slots,
     engineer_bookings,
     engineer_grades,
     engineer_profile,
@@ -41,7 +43,9 @@ from dispatch.services import engineer_rotate_calendar_token
 from presales.choices import Role
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
+from presales.models import Solution
 
+DEFAULT_SLIGHT_LIMIT = Solution._meta.get_field("slight_delay_hours").default
 PAGE_SIZE = 20  # rows of the schedule board too: 20 engineers × 84 hour cells stay readable
 
 
@@ -96,6 +100,8 @@ def find(request):
                 {"opportunity": opportunity.pk if opportunity else "", "back": request.GET.urlencode()}
             ),
         }
+        if criteria["free_from"] is not None and not page.object_list:
+            context["earliest"] = _earliest_offer(criteria, request.user)
     start_of_week = dt.datetime.combine(week, dt.time(0), tzinfo=timezone.get_current_timezone())
     context |= {
         "week": week,
@@ -107,6 +113,23 @@ def find(request):
         "budget": budget_remaining(rep=request.user, moment=start_of_week),
     }
     return render(request, "dispatch/find.html", context)
+
+
+def _earliest_offer(criteria: dict, user) -> list:
+    """Nobody is free at the desired time: the matching engineers' earliest free slots, each
+    with the delay it would cause. The page also offers a grab order pre-filled from the search
+    (linked by URL name: dispatch does not import grabbing)."""
+    start, end = criteria["free_from"], criteria["free_to"]
+    matching = engineer_search(**(criteria | {"free_from": None, "free_to": None}))
+    engineers = list(matching.prefetch_related("working_hours")[:EARLIEST_ENGINEERS])
+    solution = criteria["solution"]
+    return earliest_free_slots(
+        engineers=engineers,
+        desired_start=start,
+        length=end - start,
+        # No solution asked: the default limit every solution starts with.
+        slight_limit_hours=solution.slight_delay_hours if solution else DEFAULT_SLIGHT_LIMIT,
+    )
 
 
 def _booking_form(request, data) -> BookingForm:

@@ -1,1 +1,168 @@
-"""Models arrive with their capability issue."""
+"""Grab orders (服务抢单): an open call to engineers in a widened scope, at an uplifted rate.
+
+Every state change keeps its time and who made it, in explicit fields and in the history.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from dispatch.models import Booking, Engineer
+from presales.choices import Activity, PresalesStage
+from presales.models import Opportunity, Region, Skill, Solution
+
+MAX_UPLIFT = 200
+HOURS = Decimal("0.01")
+
+
+class GrabOrderStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    GRABBED = "grabbed", _("Grabbed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+
+
+# The states in which an engineer holds the order.
+WON_STATUSES = (GrabOrderStatus.GRABBED, GrabOrderStatus.CONFIRMED)
+
+
+def _user_fk(related_name: str = "+", **kwargs):
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name=related_name, **kwargs
+    )
+
+
+class GrabOrder(models.Model):
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.PROTECT, related_name="grab_orders", verbose_name=_("opportunity")
+    )
+    stage = models.CharField(_("presales stage"), max_length=30, choices=PresalesStage.choices)
+    activity = models.CharField(_("activity"), max_length=30, choices=Activity.choices)
+    solution = models.ForeignKey(Solution, on_delete=models.PROTECT, related_name="+", verbose_name=_("solution"))
+    skills = models.ManyToManyField(Skill, blank=True, related_name="+", verbose_name=_("required skills"))
+    min_level = models.PositiveSmallIntegerField(_("minimum level"), null=True, blank=True)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    uplift_percent = models.PositiveSmallIntegerField(_("incentive uplift (%)"))
+    scope_regions = models.ManyToManyField(Region, blank=True, related_name="+", verbose_name=_("scope: regions"))
+    # Grades are codes on the engineer and the rate card, not rows of their own.
+    scope_grades = models.JSONField(_("scope: grades"), default=list, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=GrabOrderStatus.choices, default=GrabOrderStatus.OPEN)
+    winner = models.ForeignKey(
+        Engineer, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("grabbed by")
+    )
+    booking = models.OneToOneField(
+        Booking, null=True, blank=True, on_delete=models.PROTECT, related_name="grab_order", verbose_name=_("booking")
+    )
+    posted_at = models.DateTimeField(_("posted at"), default=timezone.now, db_index=True)
+    posted_by = _user_fk()
+    grabbed_at = models.DateTimeField(_("grabbed at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = _user_fk()
+    # The last rejection; earlier ones are in the history and on the withdrawn invitations.
+    rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
+    rejected_by = _user_fk()
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = _user_fk()
+    expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
+    history = HistoricalRecords(m2m_fields=[skills, scope_regions])
+
+    class Meta:
+        ordering = ["-posted_at", "-id"]
+        verbose_name = _("grab order")
+        verbose_name_plural = _("grab orders")
+        indexes = [models.Index(fields=["status", "start"], name="grabbing_graborder_open_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="grabbing_graborder_end_after_start"),
+            models.CheckConstraint(condition=Q(uplift_percent__lte=MAX_UPLIFT), name="grabbing_graborder_uplift_0_200"),
+            models.CheckConstraint(
+                condition=Q(status__in=GrabOrderStatus.values), name="grabbing_graborder_status_valid"
+            ),
+            # A winner exactly while grabbed or confirmed: the claim and its undoing are one write.
+            models.CheckConstraint(
+                condition=Q(status__in=WON_STATUSES, winner__isnull=False)
+                | (~Q(status__in=WON_STATUSES) & Q(winner__isnull=True)),
+                name="grabbing_graborder_winner_iff_grabbed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=GrabOrderStatus.CONFIRMED) | Q(booking__isnull=False),
+                name="grabbing_graborder_confirmed_has_booking",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"GO-{self.pk} {self.opportunity}"
+
+    @property
+    def hours(self) -> Decimal:
+        return (Decimal((self.end - self.start).total_seconds()) / 3600).quantize(HOURS)
+
+    @property
+    def credited_hours(self) -> Decimal:
+        """What the engineer is credited with: hours × (1 + uplift)."""
+        return (self.hours * (100 + self.uplift_percent) / 100).quantize(HOURS)
+
+
+class InvitationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    WON = "won", _("Won")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CLOSED = "closed", _("Closed")
+
+
+class Invitation(models.Model):
+    """One engineer invited to grab one order (邀约)."""
+
+    grab_order = models.ForeignKey(GrabOrder, on_delete=models.CASCADE, related_name="invitations")
+    engineer = models.ForeignKey(Engineer, on_delete=models.PROTECT, related_name="invitations")
+    status = models.CharField(
+        _("status"), max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.OPEN
+    )
+    invited_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = _user_fk()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-invited_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(fields=["grab_order", "engineer"], name="grabbing_invitation_unique_engineer"),
+            # However many grab at once, one invitation per order can be the winning one.
+            models.UniqueConstraint(
+                fields=["grab_order"], condition=Q(status="won"), name="grabbing_invitation_one_winner"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=InvitationStatus.values), name="grabbing_invitation_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grab_order_id}:{self.engineer_id}"
+
+
+class Question(models.Model):
+    """One message in the thread between the rep and one invited engineer about an order."""
+
+    grab_order = models.ForeignKey(GrabOrder, on_delete=models.CASCADE, related_name="questions")
+    # Whose thread: the engineer who asks; the rep's answers go to that engineer's thread only.
+    engineer = models.ForeignKey(Engineer, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self) -> str:
+        return f"{self.grab_order_id}/{self.engineer_id}: {self.text[:40]}"

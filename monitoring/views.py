@@ -27,11 +27,11 @@ HANDLERS = (Role.MANAGER, Role.ADMIN)
 POLL_SECONDS = 30
 UT_PAGE_SIZE = 50
 
-# "Start plan 1" of a delay surge: open a grab order with an incentive and a wider scope.
-# HOOK: the grab-order form does not exist yet, so this leads to the engineer search for the
-# cell's solution with no region (the widened scope). The grab-order issue points this name at
-# its grab form and adapts ``plan_start_url`` below to the form's parameters.
-PLAN_1_URL_NAME = "dispatch:find"
+# "Start plan 1" of a delay surge: open a grab order with an incentive and a wider scope. The
+# grab form opens pre-filled with the cell's solution, every region in scope (the alert's own
+# included) and this incentive; the rep still chooses the opportunity and the window.
+PLAN_1_URL_NAME = "grabbing:new"
+PLAN_1_UPLIFT_PERCENT = 50
 
 SPARK_WIDTH, SPARK_HEIGHT = 120, 28
 
@@ -39,7 +39,13 @@ SPARK_WIDTH, SPARK_HEIGHT = 120, 28
 def plan_start_url(alert) -> str | None:
     if alert.kind != AlertKind.DELAY_SURGE:
         return None
-    return f"{reverse(PLAN_1_URL_NAME)}?{urlencode({'solution': alert.solution.code})}"
+    query = {
+        "solution": alert.solution.code,
+        "region": alert.region.code,
+        "wide": 1,
+        "uplift_percent": PLAN_1_UPLIFT_PERCENT,
+    }
+    return f"{reverse(PLAN_1_URL_NAME)}?{urlencode(query)}"
 
 
 def _scaled(values: list[int], top: int) -> list[tuple[float, float]]:

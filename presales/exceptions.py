@@ -66,3 +66,11 @@ class SlotUnavailable(ApplicationError):
     code = "slot_unavailable"
     status = 409
     default_message = _("The engineer is not available for this time.")
+
+
+class AlreadyGrabbed(ApplicationError):
+    """Someone else grabbed the order first."""
+
+    code = "already_grabbed"
+    status = 409
+    default_message = _("Another engineer grabbed this order first.")

@@ -20,9 +20,11 @@ NAV_ITEMS = (
     NavItem("dispatch:find", _("Find engineers"), (Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)),
     NavItem("dispatch:my-bookings", _("My bookings"), (Role.SALES,)),
     NavItem("presales:opportunities", _("Opportunities"), (Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)),
+    NavItem("grabbing:mine", _("Grab orders"), (Role.SALES,)),
     NavItem("budgeting:mine", _("My budget"), (Role.SALES,)),
     NavItem("budgeting:team", _("Team budgets"), (Role.MANAGER, Role.ADMIN)),
     NavItem("dispatch:my-schedule", _("My schedule"), (Role.ENGINEER,)),
+    NavItem("grabbing:invitations", _("Invitations"), (Role.ENGINEER,)),
     NavItem("monitoring:dashboard", _("Regional dashboard"), (Role.MANAGER, Role.LEAD, Role.ADMIN)),
 )
 

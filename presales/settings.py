@@ -210,6 +210,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "open-budgets": {"task": "budgeting.open_budgets", "schedule": crontab(hour=0, minute=10)},
     "recompute-cells": {"task": "monitoring.recompute_cells", "schedule": crontab(minute="*/5")},
+    # Orders expire at their start; a minute late is fine, the task is idempotent.
+    "expire-grab-orders": {"task": "grabbing.expire_grab_orders", "schedule": crontab(minute="*")},
 }
 # Real-time control: recompute shortly after bookings, completions and ratings change.
 MONITORING_RECOMPUTE_ON_EVENTS = os.environ.get("MONITORING_RECOMPUTE_ON_EVENTS", "1") == "1"
@@ -257,6 +259,8 @@ SPECTACULAR_SETTINGS = {
         "ProjectClassEnum": "presales.choices.ProjectClass",
         "PresalesStageEnum": "presales.choices.PresalesStage",
         "BookingStatusEnum": "dispatch.models.BookingStatus",
+        "GrabOrderStatusEnum": "grabbing.models.GrabOrderStatus",
+        "InvitationStatusEnum": "grabbing.models.InvitationStatus",
     },
 }
 

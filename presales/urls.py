@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include("presales.api.urls")),
     path("api/v1/", include("budgeting.api.urls")),
     path("api/v1/", include("dispatch.api.urls")),
+    path("api/v1/", include("grabbing.api.urls")),
     path("api/v1/", include("monitoring.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -131,9 +131,10 @@ def test_alerts_show_their_plan_and_state(client, manager, cells):
     assert "预案二：跨区域借调 Plan 2: borrow engineers" in body
     assert body.count('data-testid="alert-cleared"') == 1  # the volume surge is over
     assert "8 vs 2.5" in body
-    # Plan 1 starts from the engineer search for the solution, every region (the wider scope).
+    # Plan 1 opens the grab form for the solution, every region in scope and a +50% incentive.
     assert body.count('data-testid="start-plan"') == 1
-    assert f'href="{reverse("dispatch:find")}?solution=A"' in body
+    plan_1 = f"{reverse('grabbing:new')}?solution=A&amp;region=north&amp;wide=1&amp;uplift_percent=50"
+    assert f'href="{plan_1}"' in body
     assert body.count('data-testid="acknowledge-alert"') == 2
 
 

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 NAV_BY_ROLE = {
-    "rep": {"dispatch:find", "dispatch:my-bookings", "presales:opportunities", "budgeting:mine"},
-    "engineer_user": {"dispatch:my-schedule"},
+    "rep": {"dispatch:find", "dispatch:my-bookings", "presales:opportunities", "budgeting:mine", "grabbing:mine"},
+    "engineer_user": {"dispatch:my-schedule", "grabbing:invitations"},
     "manager": {"dispatch:find", "presales:opportunities", "monitoring:dashboard", "budgeting:team"},
     "lead": {"dispatch:find", "presales:opportunities", "monitoring:dashboard"},
     "admin_user": {"dispatch:find", "presales:opportunities", "monitoring:dashboard", "budgeting:team"},

@@ -1,0 +1,149 @@
+"""Serializers of the grab-order API. Input serializers check shape only; the services decide."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from dispatch.models import Engineer
+from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
+from presales.api.fields import AwareDateTimeField
+from presales.choices import Activity, PresalesStage
+from presales.models import Opportunity, Region, Skill, Solution
+from presales.selectors import opportunity_list
+
+
+class ScopeSerializer(serializers.Serializer):
+    regions = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Region.objects.all(),
+        many=True,
+        required=False,
+        help_text="Region codes; none means every region.",
+    )
+    grades = serializers.ListField(
+        child=serializers.CharField(max_length=20), required=False, help_text="Grades; none means every grade."
+    )
+
+
+class GrabOrderCreateSerializer(serializers.Serializer):
+    """Shape only. Anything else in the body (status, winner, cost …) is ignored."""
+
+    # Scoped to what the caller may see: another rep's opportunity answers as a missing id.
+    opportunity = serializers.PrimaryKeyRelatedField(queryset=Opportunity.objects.none())
+    stage = serializers.ChoiceField(choices=PresalesStage.choices)
+    activity = serializers.ChoiceField(choices=Activity.choices)
+    solution = serializers.SlugRelatedField(
+        slug_field="code", queryset=Solution.objects.all(), required=False, help_text="Defaults to the opportunity's."
+    )
+    skills = serializers.SlugRelatedField(slug_field="code", queryset=Skill.objects.all(), many=True, required=False)
+    min_level = serializers.IntegerField(required=False, allow_null=True, help_text="1–5, for every skill asked.")
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+    uplift_percent = serializers.IntegerField(help_text="Incentive, 0–200 percent.")
+    scope = ScopeSerializer(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["opportunity"].queryset = opportunity_list(user=request.user)
+
+    def service_arguments(self) -> dict:
+        data = dict(self.validated_data)
+        scope = data.pop("scope", {}) or {}
+        data["scope_regions"] = scope.get("regions", [])
+        data["scope_grades"] = scope.get("grades", [])
+        return data
+
+
+class GrabOrderSerializer(serializers.ModelSerializer):
+    opportunity_name = serializers.CharField(source="opportunity.name", read_only=True)
+    owner = serializers.CharField(source="opportunity.owner.name", read_only=True)
+    solution = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    skills = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    scope = serializers.SerializerMethodField()
+    hours = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
+    credited_hours = serializers.DecimalField(
+        max_digits=8, decimal_places=2, read_only=True, help_text="hours × (1 + uplift): what the engineer is credited."
+    )
+    engineer = serializers.PrimaryKeyRelatedField(source="winner", read_only=True, help_text="The grabbing engineer.")
+    engineer_name = serializers.CharField(source="winner.name", read_only=True, allow_null=True, default=None)
+    invited = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GrabOrder
+        fields = [
+            "id",
+            "opportunity",
+            "opportunity_name",
+            "owner",
+            "stage",
+            "activity",
+            "solution",
+            "skills",
+            "min_level",
+            "start",
+            "end",
+            "hours",
+            "uplift_percent",
+            "credited_hours",
+            "scope",
+            "note",
+            "status",
+            "invited",
+            "engineer",
+            "engineer_name",
+            "booking",
+            "posted_at",
+            "grabbed_at",
+            "confirmed_at",
+            "rejected_at",
+            "cancelled_at",
+            "expired_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ScopeSerializer)
+    def get_scope(self, order: GrabOrder) -> dict:
+        return {
+            "regions": [region.code for region in order.scope_regions.all()],
+            "grades": list(order.scope_grades),
+        }
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, help_text="Engineers invited; null when nested."))
+    def get_invited(self, order: GrabOrder) -> int | None:
+        return getattr(order, "invited", None)
+
+
+class GrabResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=GrabOrderStatus.choices)
+    engineer = serializers.IntegerField(source="winner_id")
+    grabbed_at = serializers.DateTimeField()
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    grab_order = GrabOrderSerializer(read_only=True)
+    status = serializers.ChoiceField(choices=InvitationStatus.choices, read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "grab_order", "status", "invited_at"]
+        read_only_fields = fields
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.name", read_only=True)
+    engineer_name = serializers.CharField(source="engineer.name", read_only=True)
+
+    class Meta:
+        model = Question
+        fields = ["id", "engineer", "engineer_name", "author", "text", "created_at"]
+        read_only_fields = fields
+
+
+class QuestionCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=2000)
+    engineer = serializers.PrimaryKeyRelatedField(
+        queryset=Engineer.objects.all(), required=False, help_text="The rep names whose thread they answer."
+    )

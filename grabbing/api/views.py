@@ -1,0 +1,115 @@
+"""The grab-order API: reads through the selectors, every write one service call."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from dispatch.api.serializers import BookingSerializer
+from grabbing import services
+from grabbing.api import serializers
+from grabbing.filters import GrabOrderFilter
+from grabbing.models import GrabOrder, Invitation
+from grabbing.selectors import grab_order_list, invitation_list, question_thread
+from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
+from presales.api.permissions import HasRole
+from presales.choices import Role
+
+
+class GrabOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Grab orders the caller may see: a rep their own, a manager their regions', an engineer
+    those they were invited to. Any other order answers 404."""
+
+    serializer_class = serializers.GrabOrderSerializer
+    filterset_class = GrabOrderFilter
+    queryset = GrabOrder.objects.none()  # for the schema; requests use get_queryset()
+
+    def get_queryset(self):
+        return grab_order_list(user=self.request.user)
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [HasRole.of(Role.SALES)()]
+        return super().get_permissions()
+
+    def _present(self, order: GrabOrder, status_code: int = status.HTTP_200_OK) -> Response:
+        fresh = grab_order_list(user=self.request.user).get(pk=order.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    @extend_schema(
+        request=serializers.GrabOrderCreateSerializer,
+        responses={201: serializers.GrabOrderSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    def create(self, request: Request) -> Response:
+        """Post a grab order on the rep's own opportunity; free matching engineers in scope are invited."""
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
+        data = serializers.GrabOrderCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        order = services.grab_order_post(by=request.user, **data.service_arguments())
+        return self._present(order, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: serializers.GrabResultSerializer})
+    @action(detail=True, methods=["post"])
+    def grab(self, request: Request, pk=None) -> Response:
+        """An invited engineer grabs the order: the first wins; later grabs are 409 already_grabbed."""
+        order = services.grab_order_grab(grab_order=self.get_object(), by=request.user)
+        return Response(serializers.GrabResultSerializer(order).data)
+
+    @extend_schema(request=None, responses={201: BookingSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk=None) -> Response:
+        """The rep books the grabbing engineer at the uplifted cost; 409 budget_exceeded leaves it grabbed."""
+        booking = services.grab_order_confirm(grab_order=self.get_object(), by=request.user)
+        booking.work_order_first_start = booking.start  # its work order's only booking
+        return Response(BookingSerializer(booking, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: serializers.GrabOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk=None) -> Response:
+        """The rep turns the grabbing engineer down: the order reopens without them."""
+        return self._present(services.grab_order_reject(grab_order=self.get_object(), by=request.user))
+
+    @extend_schema(request=None, responses={200: serializers.GrabOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk=None) -> Response:
+        """The rep calls off an order nobody has grabbed."""
+        return self._present(services.grab_order_cancel(grab_order=self.get_object(), by=request.user))
+
+    @extend_schema(responses={200: serializers.QuestionSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def questions(self, request: Request, pk=None) -> Response:
+        """The question threads the caller may read: the rep all of them, an engineer their own."""
+        thread = question_thread(grab_order=self.get_object(), user=request.user)
+        return Response(serializers.QuestionSerializer(thread, many=True).data)
+
+    @extend_schema(
+        request=serializers.QuestionCreateSerializer,
+        responses={201: serializers.QuestionSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @questions.mapping.post
+    def ask(self, request: Request, pk=None) -> Response:
+        """An invited engineer asks the rep; the rep answers in that engineer's thread."""
+        order = self.get_object()
+        return idempotent(request, lambda: self._ask(request, order))
+
+    def _ask(self, request: Request, order: GrabOrder) -> Response:
+        data = serializers.QuestionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        question = services.question_ask(grab_order=order, by=request.user, **data.validated_data)
+        return Response(serializers.QuestionSerializer(question).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The engineer's own invitations still asking something of them: open orders, and the one
+    they grabbed while it waits for the rep's confirmation."""
+
+    serializer_class = serializers.InvitationSerializer
+    queryset = Invitation.objects.none()
+
+    def get_queryset(self):
+        return invitation_list(user=self.request.user)

@@ -1,0 +1,161 @@
+"""Grab-order pages: the rep posts an order and confirms or rejects a grab; the engineer sees
+their invitations, asks a question and grabs. Each view calls one selector or service; a
+refusal (ApplicationError) is shown as a message and writes nothing."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dispatch.models import Engineer
+from dispatch.selectors import dispatchable_opportunities, engineer_grades
+from grabbing import services
+from grabbing.forms import GrabOrderForm, QuestionForm, initial_from_search
+from grabbing.models import GrabOrderStatus, Question
+from grabbing.selectors import grab_order_list, invitation_list, rep_grab_orders
+from presales.choices import Role
+from presales.decorators import role_required
+from presales.exceptions import ApplicationError, BudgetExceeded
+from presales.models import Region
+
+
+def _form(request, data=None, initial=None) -> GrabOrderForm:
+    return GrabOrderForm(
+        data,
+        initial=initial,
+        opportunities=dispatchable_opportunities(user=request.user),
+        grades=engineer_grades(),
+    )
+
+
+def _refused(request, error: ApplicationError) -> None:
+    messages.error(request, error.message)
+    for field_errors in (error.fields or {}).values():
+        for field_error in field_errors:
+            messages.error(request, field_error)
+
+
+@role_required(Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)
+def new(request):
+    """GET: the form, pre-filled from the search or alert that led here. POST: post the order.
+
+    Managers arrive here from an alert's plan 1; only reps post (on their own opportunities),
+    so a manager sees the pre-filled form with a link to hand to the rep.
+    """
+    can_post = request.user.has_role(Role.SALES)
+    if request.method != "POST":
+        form = _form(request, initial=initial_from_search(request.GET, regions=Region.objects.all()))
+        return render(request, "grabbing/new.html", {"form": form, "can_post": can_post})
+    if not can_post:
+        raise PermissionDenied
+    form = _form(request, request.POST)
+    if form.is_valid():
+        try:
+            order = services.grab_order_post(by=request.user, **form.service_arguments())
+        except ApplicationError as error:
+            for field, field_errors in (error.fields or {}).items():
+                target = {"start": "start_time", "end": "end_time"}.get(field, field)
+                form.add_error(target if target in form.fields else None, field_errors)
+            if not error.fields:
+                form.add_error(None, str(error.message))
+        else:
+            messages.success(
+                request,
+                _("Grab order posted; %(count)s engineers invited.") % {"count": order.invited},
+            )
+            return redirect("grabbing:mine")
+    return render(request, "grabbing/new.html", {"form": form, "can_post": True}, status=400)
+
+
+@role_required(Role.SALES)
+def mine(request):
+    page = Paginator(rep_grab_orders(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "grabbing/mine.html", {"page": page, "orders": page.object_list})
+
+
+def _rep_order(request, pk):
+    # Another rep's order is not theirs to see: 404, not 403.
+    return get_object_or_404(grab_order_list(user=request.user).filter(opportunity__owner=request.user), pk=pk)
+
+
+def _rep_action(request, pk, action, success: str):
+    order = _rep_order(request, pk)
+    try:
+        action(grab_order=order, by=request.user)
+    except ApplicationError as error:
+        _refused(request, error)
+        if isinstance(error, BudgetExceeded):
+            messages.info(
+                request, _("Nothing was booked; the order stays grabbed. Ask for a budget adjustment or reject it.")
+            )
+    else:
+        messages.success(request, success % {"id": order.pk})
+    return redirect("grabbing:mine")
+
+
+@require_POST
+@role_required(Role.SALES)
+def confirm(request, pk):
+    return _rep_action(request, pk, services.grab_order_confirm, _("Grab order #%(id)s confirmed and booked."))
+
+
+@require_POST
+@role_required(Role.SALES)
+def reject(request, pk):
+    return _rep_action(request, pk, services.grab_order_reject, _("Grab order #%(id)s reopened."))
+
+
+@require_POST
+@role_required(Role.SALES)
+def cancel(request, pk):
+    return _rep_action(request, pk, services.grab_order_cancel, _("Grab order #%(id)s cancelled."))
+
+
+@role_required(Role.ENGINEER)
+def invitations(request):
+    own = Question.objects.filter(engineer__user=request.user).select_related("author")
+    rows = invitation_list(user=request.user).prefetch_related(
+        Prefetch("grab_order__questions", queryset=own, to_attr="thread")
+    )
+    return render(
+        request,
+        "grabbing/invitations.html",
+        {"invitations": rows, "question_form": QuestionForm(), "open": GrabOrderStatus.OPEN},
+    )
+
+
+@require_POST
+@role_required(Role.ENGINEER)
+def grab(request, pk):
+    order = get_object_or_404(grab_order_list(user=request.user), pk=pk)
+    try:
+        services.grab_order_grab(grab_order=order, by=request.user)
+    except ApplicationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("You grabbed it; the rep will confirm."))
+    return redirect("grabbing:invitations")
+
+
+@require_POST
+@role_required(Role.SALES, Role.ENGINEER)
+def ask(request, pk):
+    order = get_object_or_404(grab_order_list(user=request.user), pk=pk)
+    form = QuestionForm(request.POST)
+    is_rep = order.opportunity.owner_id == request.user.pk
+    if form.is_valid():
+        engineer = None
+        if is_rep and form.cleaned_data["engineer"]:
+            engineer = Engineer.objects.filter(pk=form.cleaned_data["engineer"]).first()
+        try:
+            services.question_ask(grab_order=order, by=request.user, text=form.cleaned_data["text"], engineer=engineer)
+        except ApplicationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("Message sent."))
+    else:
+        messages.error(request, _("Write a message of 1 to 2000 characters."))
+    return redirect("grabbing:mine" if is_rep else "grabbing:invitations")
