@@ -27,7 +27,11 @@ class GrabOrderForm(forms.Form):
         empty_label=_("The opportunity's solution"),
     )
     skills = forms.ModelMultipleChoiceField(
-        label=_("Required skills"), queryset=Skill.objects.all(), to_field_name="code", required=False
+        label=_("Required skills"),
+        queryset=Skill.objects.all(),
+        to_field_name="code",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     min_level = forms.TypedChoiceField(
         label=_("Minimum level"), choices=LEVEL_CHOICES, coerce=int, empty_value=None, required=False
