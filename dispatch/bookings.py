@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from budgeting.ledger import budget_for_moment, budget_release, budget_reserve, budget_settle
 from dispatch.availability import unavailability
+from dispatch.eligibility import check_eligible
 from dispatch.models import OPEN_STATUSES, Booking, BookingStatus, Engineer, Rating, WorkOrder
 from dispatch.tasks import notify_engineer
 from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage, Role
@@ -126,7 +127,9 @@ def booking_create(
     """Book ``engineer`` for [start, end) on the rep's opportunity and reserve its cost.
 
     Raises ValidationFailed (bad input), NotFound (not the rep's opportunity),
-    SlotUnavailable (not free) or BudgetExceeded (the owner's quarter budget would go negative).
+    NotEligible (tiered support: a delivery-centre engineer on a class C/D/E opportunity
+    without an approved escalation), SlotUnavailable (not free) or BudgetExceeded (the owner's
+    quarter budget would go negative).
     """
     now = now or timezone.now()
     if opportunity.owner_id != by.pk and not by.has_role(Role.ADMIN):
@@ -140,6 +143,8 @@ def booking_create(
             engineer = _lock_engineer(engineer)
             if not engineer.is_active:
                 raise ValidationFailed(fields={"engineer": [_("This engineer is no longer active.")]})
+            # Checked at ``now``: an escalation's period must include the moment of booking.
+            check_eligible(engineer=engineer, opportunity=opportunity, now=now)
             _claim_slot(engineer, start, end)
             hourly_rate = hourly_rate_for(engineer)
             hours = _hours(start, end)
