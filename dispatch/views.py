@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dispatch import bookings as services
+from dispatch.eligibility import REASON_LABELS
 from dispatch.forms import BookingForm, CancelForm, CompleteForm, EngineerSearchForm, RateForm
 from dispatch.models import OPEN_STATUSES, BookingStatus
 from dispatch.selectors import (
@@ -89,8 +90,15 @@ def find(request):
     }
     if valid:
         criteria = form.search_criteria()
-        engineers = engineer_search(**criteria, preferred_regions=list(request.user.regions.all()))
+        # Tiered support: with an opportunity chosen each engineer says whether, and why, they
+        # are eligible for it; the not eligible stay listed so that the reason can be read.
+        engineers = engineer_search(
+            **criteria, preferred_regions=list(request.user.regions.all()), opportunity=form.cleaned_data["opportunity"]
+        )
         page = Paginator(engineers.prefetch_related("working_hours"), PAGE_SIZE).get_page(request.GET.get("page"))
+        for engineer in page.object_list:  # evaluates the page once; the board reuses it
+            if hasattr(engineer, "eligibility"):
+                engineer.eligibility_label = REASON_LABELS[engineer.eligibility]
         opportunity = form.cleaned_data["opportunity"] or form.fields["opportunity"].queryset.first()
         context |= {
             "page": page,
