@@ -270,6 +270,17 @@ def booking_list(
     return with_work_order_delay(qs).select_related("rating").order_by("start", "pk")
 
 
+def lead_bookings(*, user: User) -> QuerySet[Booking]:
+    """Tiered support: the open bookings (booked, acknowledged) of class A/B opportunities of the
+    solutions whose delivery centre ``user`` leads, soonest first; what the lead may reassign."""
+    qs = Booking.objects.filter(
+        status__in=[BookingStatus.BOOKED, BookingStatus.ACKNOWLEDGED],
+        work_order__opportunity__project_class__in=[ProjectClass.A, ProjectClass.B],
+        work_order__opportunity__solution__delivery_centre__lead=user,
+    )
+    return with_work_order_delay(qs).select_related("rating").order_by("start", "pk")
+
+
 # --- Page helpers: the schedule board, booking quotes, the rep's and engineer's booking lists ---
 
 BOARD_HOURS = (8, 20)  # the board shows 08:00–20:00 of each day, organisation time

@@ -266,6 +266,10 @@ class BookingCreateSerializer(serializers.Serializer):
             self.fields["opportunity"].queryset = opportunity_list(user=request.user)
 
 
+class ReassignSerializer(serializers.Serializer):
+    engineer = serializers.PrimaryKeyRelatedField(queryset=Engineer.objects.all())
+
+
 class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
