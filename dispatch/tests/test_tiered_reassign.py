@@ -2,11 +2,13 @@
 released and the new one reserved in one transaction, or nothing changes."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from budgeting.models import Budget, LedgerEntry, LedgerKind
 from dispatch.bookings import booking_create, booking_reassign
@@ -18,6 +20,8 @@ from presales.exceptions import NotEligible, PermissionDenied, SlotUnavailable, 
 from presales.tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 @pytest.fixture
@@ -141,3 +145,38 @@ def test_the_leads_list_runs_a_constant_number_of_queries(rep, lead, north, solu
         return len(captured)
 
     assert queries("/api/v1/bookings/led/?page_size=1") == queries("/api/v1/bookings/led/?page_size=4")
+
+
+def test_the_lead_reassigns_on_the_page(client, rep, lead, north, solution_a, own, senior, other, local):
+    a_booking = book(rep, own, classed_opportunity(rep, "A", region=north, solution=solution_a))
+    book(rep, local, classed_opportunity(rep, "C", region=north, solution=solution_a), weeks_ahead=2)
+    client.force_login(lead)
+    page = client.get(reverse("dispatch:lead-work"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.findall(r'<tr data-booking="(\d+)">', page) == [str(a_booking.pk)]  # A/B only
+    options = re.findall(r'<option value="(\d+)">', page)
+    assert sorted(options) == sorted([str(senior.pk), str(local.pk)])  # eligible, free, not the booked one
+    response = client.post(
+        reverse("dispatch:lead-reassign", args=[a_booking.pk]), {"engineer": senior.pk}, follow=True, **EN
+    )
+    assert "Reassigned to Senior." in response.content.decode()
+    assert Booking.objects.get(status=BookingStatus.BOOKED, engineer=senior).work_order == a_booking.work_order
+    refused = client.post(
+        reverse("dispatch:lead-reassign", args=[a_booking.pk]), {"engineer": other.pk}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert refused.status_code == 404  # cancelled now: no longer the lead's open work
+
+
+def test_the_lead_page_refuses_an_ineligible_engineer_with_a_message(client, rep, lead, north, solution_a, own, other):
+    a_booking = book(rep, own, classed_opportunity(rep, "A", region=north, solution=solution_a))
+    client.force_login(lead)
+    response = client.post(
+        reverse("dispatch:lead-reassign", args=[a_booking.pk]), {"engineer": other.pk}, follow=True, **EN
+    )
+    assert "Delivery centre of another solution." in response.content.decode()
+    a_booking.refresh_from_db()
+    assert a_booking.status == BookingStatus.BOOKED
+
+
+def test_only_leads_open_the_lead_page(client, rep):
+    client.force_login(rep)
+    assert client.get(reverse("dispatch:lead-work")).status_code == 403

@@ -29,7 +29,13 @@ NAV_BY_ROLE = {
         "budgeting:team",
         "dispatch:escalations",
     },
-    "lead": {"dispatch:find", "presales:opportunities", "monitoring:dashboard", "dispatch:escalations"},
+    "lead": {
+        "dispatch:find",
+        "presales:opportunities",
+        "monitoring:dashboard",
+        "dispatch:escalations",
+        "dispatch:lead-work",
+    },
     "admin_user": {
         "dispatch:find",
         "presales:opportunities",
