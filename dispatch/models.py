@@ -43,6 +43,15 @@ class DeliveryCentre(models.Model):
         related_name="led_delivery_centres",
         verbose_name=_("lead"),
     )
+    # Remote hotline requests of the solution go to this engineer (set by the admin each shift).
+    on_duty = models.ForeignKey(
+        "Engineer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("on-duty engineer"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -383,3 +392,50 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"ESC-{self.pk} {self.opportunity}"
+
+
+class HotlineUrgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class HotlineStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ANSWERED = "answered", _("Answered")
+
+
+class HotlineRequest(models.Model):
+    """Remote hotline support (远程热线): a rep's question on an opportunity, answered by the
+    on-duty engineer of the solution's delivery centre. It is a work order (volume, response
+    time in monitoring: answered_at − the work order's created_at) without a booking."""
+
+    work_order = models.OneToOneField(WorkOrder, on_delete=models.PROTECT, related_name="hotline")
+    solution = models.ForeignKey(Solution, on_delete=models.PROTECT, related_name="+", verbose_name=_("solution"))
+    question = models.TextField(_("question"))
+    urgency = models.CharField(_("urgency"), max_length=10, choices=HotlineUrgency.choices)
+    status = models.CharField(_("status"), max_length=10, choices=HotlineStatus.choices, default=HotlineStatus.OPEN)
+    engineer = models.ForeignKey(
+        Engineer, on_delete=models.PROTECT, related_name="hotline_requests", verbose_name=_("engineer")
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("hotline request")
+        verbose_name_plural = _("hotline requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", answered_at__isnull=True) | Q(status="answered", answered_at__isnull=False),
+                name="dispatch_hotline_answered_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"HL-{self.pk}"

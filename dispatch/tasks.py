@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from dispatch.models import Booking, Escalation
+from dispatch.models import Booking, Escalation, HotlineRequest
 from presales.choices import Role
 from presales.mail import send_templated_mail
 
@@ -58,5 +58,24 @@ def notify_escalation(escalation_id: int, event: str) -> bool:
         body_template="dispatch/email/escalation.txt",
         context={"escalation": escalation, "event": event},
         recipients=recipients,
+    )
+    return True
+
+
+@shared_task(name="dispatch.notify_hotline", acks_late=True, autoretry_for=(OSError,), retry_backoff=True)
+def notify_hotline(hotline_id: int) -> bool:
+    """Email the on-duty engineer a new hotline question (queued on commit)."""
+    hotline = (
+        HotlineRequest.objects.select_related("engineer__user", "work_order__opportunity", "requested_by")
+        .filter(pk=hotline_id)
+        .first()
+    )
+    if hotline is None or not hotline.engineer.user.email:
+        return False
+    send_templated_mail(
+        subject_template="dispatch/email/hotline_subject.txt",
+        body_template="dispatch/email/hotline.txt",
+        context={"hotline": hotline},
+        recipients=[hotline.engineer.user.email],
     )
     return True
