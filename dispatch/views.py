@@ -109,7 +109,7 @@ def find(request):
             ),
         }
         if criteria["free_from"] is not None and not page.object_list:
-            context["earliest"] = _earliest_offer(criteria, request.user)
+            context["earliest"] = _earliest_offer(criteria, request.user, form.cleaned_data["opportunity"])
     start_of_week = dt.datetime.combine(week, dt.time(0), tzinfo=timezone.get_current_timezone())
     context |= {
         "week": week,
@@ -123,12 +123,17 @@ def find(request):
     return render(request, "dispatch/find.html", context)
 
 
-def _earliest_offer(criteria: dict, user) -> list:
+def _earliest_offer(criteria: dict, user, opportunity=None) -> list:
     """Nobody is free at the desired time: the matching engineers' earliest free slots, each
     with the delay it would cause. The page also offers a grab order pre-filled from the search
     (linked by URL name: dispatch does not import grabbing)."""
     start, end = criteria["free_from"], criteria["free_to"]
-    matching = engineer_search(**(criteria | {"free_from": None, "free_to": None}))
+    # Only engineers the chosen opportunity may use (tiered support) are offered.
+    matching = engineer_search(
+        **(criteria | {"free_from": None, "free_to": None}),
+        opportunity=opportunity,
+        eligible_only=opportunity is not None,
+    )
     engineers = list(matching.prefetch_related("working_hours")[:EARLIEST_ENGINEERS])
     solution = criteria["solution"]
     return earliest_free_slots(

@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dispatch.hotline import hotline_answer, hotline_request
@@ -114,3 +116,19 @@ def test_the_hotline_api(rep, other_rep, opportunity, on_duty, lead, manager):
     again = client_for(on_duty.user).post(f"{url}answer/", {"answer": "Yes"}, format="json")
     assert again.status_code == 409 and again.json()["code"] == "invalid_state"
     assert [row["id"] for row in client_for(on_duty.user).get(URL).json()["results"]] == [body["id"]]
+
+
+def test_the_hotline_list_runs_a_constant_number_of_queries(rep, opportunity, on_duty):
+    for index in range(4):
+        hotline = hotline_request(by=rep, opportunity=opportunity, question=f"Question {index}")
+        if index % 2:
+            hotline_answer(hotline=hotline, by=on_duty.user, answer="Yes")
+    api = client_for(rep)
+    assert api.get(URL).json()["count"] == 4
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get(url).status_code == 200
+        return len(captured)
+
+    assert queries(f"{URL}?page_size=1") == queries(f"{URL}?page_size=4")

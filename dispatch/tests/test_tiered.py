@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dispatch.bookings import booking_create
@@ -262,3 +264,20 @@ def test_a_manager_without_an_email_and_an_opportunity_outside_any_manager_send_
     with django_capture_on_commit_callbacks(execute=True):
         escalation_request(by=rep, opportunity=opportunity, reason="Nobody to tell")
     assert mail.outbox == []
+
+
+def test_the_escalations_list_runs_a_constant_number_of_queries(rep, manager, north, solution_a):
+    for index in range(4):
+        opportunity = classed_opportunity(rep, "D", region=north, solution=solution_a)
+        escalation = escalation_request(by=rep, opportunity=opportunity, reason=f"Reason {index}")
+        if index % 2:
+            escalation_approve(escalation=escalation, by=manager)
+    api = client_for(manager)
+    assert api.get(ESCALATIONS_URL).json()["count"] == 4
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get(url).status_code == 200
+        return len(captured)
+
+    assert queries(f"{ESCALATIONS_URL}?page_size=1") == queries(f"{ESCALATIONS_URL}?page_size=4")

@@ -1,6 +1,7 @@
 """Tiered support on the pages: the search explains eligibility for the chosen opportunity,
 the booking page refuses with the reason, and the escalation page's request and decision."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -126,3 +127,18 @@ def test_the_manager_declines_on_the_page(client, rep, manager, north, solution_
     )
     assert "Escalation declined." in response.content.decode()
     assert Escalation.objects.get().status == EscalationStatus.DECLINED
+
+
+def test_the_earliest_free_offer_keeps_to_the_eligible(client, rep, north, solution_a, local, own):
+    opportunity = classed_opportunity(rep, "D", region=north, solution=solution_a)
+    saturday = slot()[0].date() + dt.timedelta(days=5)  # nobody works on Saturday
+    client.force_login(rep)
+    query = {"solution": "A", "free_date": saturday.isoformat(), "free_start": "10:00", "free_end": "12:00"}
+
+    def offered(**extra) -> set[str]:
+        body = client.get(reverse("dispatch:find"), query | extra, **EN).content.decode()
+        section = body.split('data-testid="earliest-slots"', 1)[1]
+        return set(re.findall(r'<tr data-engineer="([^"]+)">', section))
+
+    assert offered() == {"local", "own"}
+    assert offered(opportunity=opportunity.pk) == {"local"}
