@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from budgeting.ledger import budget_for_moment, budget_release, budget_reserve, budget_settle
 from dispatch.availability import unavailability
-from dispatch.models import OPEN_STATUSES, Booking, BookingStatus, Engineer, Rating, WorkOrder
+from dispatch.eligibility import DELIVERY_CENTRE_CLASSES, check_eligible
+from dispatch.models import OPEN_STATUSES, Booking, BookingStatus, DeliveryCentre, Engineer, Rating, WorkOrder
 from dispatch.tasks import notify_engineer
 from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage, Role
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, SlotUnavailable, ValidationFailed
@@ -126,7 +127,9 @@ def booking_create(
     """Book ``engineer`` for [start, end) on the rep's opportunity and reserve its cost.
 
     Raises ValidationFailed (bad input), NotFound (not the rep's opportunity),
-    SlotUnavailable (not free) or BudgetExceeded (the owner's quarter budget would go negative).
+    NotEligible (tiered support: a delivery-centre engineer on a class C/D/E opportunity
+    without an approved escalation), SlotUnavailable (not free) or BudgetExceeded (the owner's
+    quarter budget would go negative).
     """
     now = now or timezone.now()
     if opportunity.owner_id != by.pk and not by.has_role(Role.ADMIN):
@@ -140,6 +143,8 @@ def booking_create(
             engineer = _lock_engineer(engineer)
             if not engineer.is_active:
                 raise ValidationFailed(fields={"engineer": [_("This engineer is no longer active.")]})
+            # Checked at ``now``: an escalation's period must include the moment of booking.
+            check_eligible(engineer=engineer, opportunity=opportunity, now=now)
             _claim_slot(engineer, start, end)
             hourly_rate = hourly_rate_for(engineer)
             hours = _hours(start, end)
@@ -341,6 +346,85 @@ def booking_reschedule(
     except IntegrityError as error:
         raise _overlap_refused(error) from error
     return booking
+
+
+# --- Tiered support: the delivery-centre lead reassigns A/B work -------------------------------
+
+
+def leads_booking(user: User, booking: Booking) -> bool:
+    """Whether ``user`` leads the delivery centre serving this booking's class A/B opportunity."""
+    opportunity = booking.work_order.opportunity
+    if opportunity.project_class not in DELIVERY_CENTRE_CLASSES:
+        return False
+    return DeliveryCentre.objects.filter(solution_id=opportunity.solution_id, lead=user).exists()
+
+
+def booking_reassign(*, booking: Booking, by: User, engineer: Engineer, now: dt.datetime | None = None) -> Booking:
+    """The delivery-centre lead moves an A/B booking that has not started to another engineer.
+
+    One transaction: the old booking is cancelled and its reservation released, a new booking of
+    the same work order, time and uplift is made for ``engineer`` (eligible, active, free, at
+    their own rate) and its cost reserved on the owner's budget. Any refusal (NotEligible,
+    SlotUnavailable, BudgetExceeded) rolls both back: the old booking stays as it was.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            old = _locked_booking(booking)
+            if not (leads_booking(by, old) or by.has_role(Role.ADMIN)):
+                raise PermissionDenied(_("Only the lead of the solution's delivery centre reassigns A/B work."))
+            _require_status(old, *OPEN_STATUSES)
+            if old.start <= now:
+                raise InvalidState(_("The booking has already started; it can no longer be reassigned."))
+            if engineer.pk == old.engineer_id:
+                raise ValidationFailed(fields={"engineer": [_("Choose another engineer than the booked one.")]})
+            opportunity = old.work_order.opportunity
+            new_engineer = _lock_engineer(engineer)
+            if not new_engineer.is_active:
+                raise ValidationFailed(fields={"engineer": [_("This engineer is no longer active.")]})
+            check_eligible(engineer=new_engineer, opportunity=opportunity, now=now)
+            _claim_slot(new_engineer, old.start, old.end)
+            old.status = BookingStatus.CANCELLED
+            old.cancelled_at, old.cancelled_by = now, by
+            old.cancel_reason = (_("Reassigned to %(engineer)s") % {"engineer": new_engineer.name})[:200]
+            old.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+            budget_release(
+                budget=old.budget,
+                booking_id=old.pk,
+                by=by,
+                reason=_("Booking #%(id)s reassigned") % {"id": old.pk},
+            )
+            hourly_rate = hourly_rate_for(new_engineer)
+            cost = booking_cost(hours=old.hours, hourly_rate=hourly_rate, uplift_percent=old.uplift_percent)
+            new = Booking.objects.create(
+                work_order=old.work_order,
+                engineer=new_engineer,
+                budget=budget_for_moment(rep=opportunity.owner, moment=old.start),
+                stage=old.stage,
+                activity=old.activity,
+                start=old.start,
+                end=old.end,
+                hours=old.hours,
+                hourly_rate=hourly_rate,
+                uplift_percent=old.uplift_percent,
+                cost=cost,
+                note=old.note,
+                booked_at=now,
+                booked_by=by,
+            )
+            budget_reserve(
+                budget=new.budget,
+                amount=cost,
+                booking_id=new.pk,
+                by=by,
+                reason=_("Booking #%(id)s: %(engineer)s, reassigned from #%(old)s")
+                % {"id": new.pk, "engineer": new_engineer.name, "old": old.pk},
+            )
+            notify_engineer.delay_on_commit(old.pk, "cancelled")
+            notify_engineer.delay_on_commit(new.pk, "booked")
+    except IntegrityError as error:
+        raise _overlap_refused(error) from error
+    return new
 
 
 # --- Rating corrections ------------------------------------------------------------------------

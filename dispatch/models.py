@@ -26,12 +26,59 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value}, code="invalid")
 
 
+class DeliveryCentre(models.Model):
+    """The delivery centre (交付中心) of one solution: it serves that solution's class A/B
+    opportunities one-stop, its lead directs the engineers. Engineers without a delivery centre
+    belong to the local office of their region."""
+
+    solution = models.OneToOneField(
+        Solution, on_delete=models.PROTECT, related_name="delivery_centre", verbose_name=_("solution")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_delivery_centres",
+        verbose_name=_("lead"),
+    )
+    # Remote hotline requests of the solution go to this engineer (set by the admin each shift).
+    on_duty = models.ForeignKey(
+        "Engineer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("on-duty engineer"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("delivery centre")
+        verbose_name_plural = _("delivery centres")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Engineer(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="engineer", verbose_name=_("user")
     )
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="engineers", verbose_name=_("region"))
     home_office = models.CharField(_("home office"), max_length=100, blank=True)
+    # None: a local-office engineer of ``region``, eligible for every opportunity (see
+    # dispatch.eligibility).
+    delivery_centre = models.ForeignKey(
+        DeliveryCentre,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="engineers",
+        verbose_name=_("delivery centre"),
+    )
     resource_type = models.CharField(_("resource type"), max_length=50, validators=[code_validator])
     grade = models.CharField(_("grade"), max_length=20, validators=[code_validator])
     time_zone = models.CharField(
@@ -284,3 +331,111 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booking_id}: {self.score}"
+
+
+class EscalationStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+class Escalation(models.Model):
+    """A rep's request for delivery-centre help on a class C/D/E opportunity.
+
+    Approved by the manager of the opportunity's region, it makes the solution's delivery-centre
+    engineers eligible for that opportunity until ``valid_until``.
+    """
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.PROTECT, related_name="escalations", verbose_name=_("opportunity")
+    )
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=EscalationStatus.choices, default=EscalationStatus.REQUESTED
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            # One pending request per opportunity: a second would only split the manager's answer.
+            models.UniqueConstraint(
+                fields=["opportunity"],
+                condition=Q(status="requested"),
+                name="dispatch_escalation_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["requested", "approved", "declined"]), name="dispatch_escalation_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | Q(valid_until__isnull=False),
+                name="dispatch_escalation_approved_has_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"ESC-{self.pk} {self.opportunity}"
+
+
+class HotlineUrgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class HotlineStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ANSWERED = "answered", _("Answered")
+
+
+class HotlineRequest(models.Model):
+    """Remote hotline support (远程热线): a rep's question on an opportunity, answered by the
+    on-duty engineer of the solution's delivery centre. It is a work order (volume, response
+    time in monitoring: answered_at − the work order's created_at) without a booking."""
+
+    work_order = models.OneToOneField(WorkOrder, on_delete=models.PROTECT, related_name="hotline")
+    solution = models.ForeignKey(Solution, on_delete=models.PROTECT, related_name="+", verbose_name=_("solution"))
+    question = models.TextField(_("question"))
+    urgency = models.CharField(_("urgency"), max_length=10, choices=HotlineUrgency.choices)
+    status = models.CharField(_("status"), max_length=10, choices=HotlineStatus.choices, default=HotlineStatus.OPEN)
+    engineer = models.ForeignKey(
+        Engineer, on_delete=models.PROTECT, related_name="hotline_requests", verbose_name=_("engineer")
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("hotline request")
+        verbose_name_plural = _("hotline requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", answered_at__isnull=True) | Q(status="answered", answered_at__isnull=False),
+                name="dispatch_hotline_answered_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"HL-{self.pk}"

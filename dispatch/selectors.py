@@ -34,6 +34,7 @@ from dispatch import calendar
 from dispatch.availability import Schedule, free_window_filter, schedules, unavailability
 from dispatch.bookings import _hours, booking_cost, hourly_rate_for
 from dispatch.delay import Delay, classify_delay
+from dispatch.eligibility import eligible_filter, with_eligibility
 from dispatch.models import HOLDING_STATUSES, Booking, BookingStatus, Engineer, EngineerSkill, TimeOff
 from presales.choices import DISPATCHABLE_STAGES, ProjectClass, Role
 from presales.exceptions import ValidationFailed
@@ -70,6 +71,9 @@ def engineer_search(
     free_to: dt.datetime | None = None,
     preferred_regions: Sequence[Region] = (),
     ordering: str = "match",
+    opportunity: Opportunity | None = None,
+    eligible_only: bool = False,
+    now: dt.datetime | None = None,
 ) -> QuerySet[Engineer]:
     """Active engineers matching every criterion, scored and ordered, all in the database.
 
@@ -77,6 +81,8 @@ def engineer_search(
     level). With ``free_from``/``free_to`` only engineers free for the whole window are kept:
     inside working hours, not on leave, no booking overlapping. The score's parts are annotated
     (``skill_fit``, ``rating_fit``, ``region_fit``, ``cost_fit``) so pages can explain it.
+    With ``opportunity`` each engineer is annotated ``eligibility`` (the reason code) and
+    ``eligible`` under the tiered-support rule; ``eligible_only`` keeps only the eligible.
     """
     if (free_from is None) != (free_to is None):
         raise ValidationFailed(fields={"free_to": [_("Give both ends of the free window.")]})
@@ -105,10 +111,14 @@ def engineer_search(
         # order_by(): the model's ordering would leak into DISTINCT and join users.
         time_zones = Engineer.objects.filter(is_active=True).order_by().values_list("time_zone", flat=True).distinct()
         qs = qs.filter(free_window_filter(free_from, free_to, sorted(set(time_zones))))
+    if opportunity is not None:
+        qs = with_eligibility(qs, opportunity=opportunity, now=now)
+        if eligible_only:
+            qs = qs.filter(eligible_filter(opportunity=opportunity, now=now))
     qs = _with_match_score(qs, skills=skills, preferred_regions=preferred_regions)
     return (
         qs.order_by(*ORDERINGS[ordering])
-        .select_related("user", "region")
+        .select_related("user", "region", "delivery_centre")
         .prefetch_related("solutions", Prefetch("skill_levels", queryset=EngineerSkill.objects.select_related("skill")))
     )
 
@@ -257,6 +267,17 @@ def booking_list(
         qs = qs.filter(end__gt=start_from)
     if start_to is not None:
         qs = qs.filter(start__lt=start_to)
+    return with_work_order_delay(qs).select_related("rating").order_by("start", "pk")
+
+
+def lead_bookings(*, user: User) -> QuerySet[Booking]:
+    """Tiered support: the open bookings (booked, acknowledged) of class A/B opportunities of the
+    solutions whose delivery centre ``user`` leads, soonest first; what the lead may reassign."""
+    qs = Booking.objects.filter(
+        status__in=[BookingStatus.BOOKED, BookingStatus.ACKNOWLEDGED],
+        work_order__opportunity__project_class__in=[ProjectClass.A, ProjectClass.B],
+        work_order__opportunity__solution__delivery_centre__lead=user,
+    )
     return with_work_order_delay(qs).select_related("rating").order_by("start", "pk")
 
 

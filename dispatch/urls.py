@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dispatch import feeds, views, visibility_views
+from dispatch import escalation_views, feeds, lead_views, views, visibility_views
 
 app_name = "dispatch"
 
@@ -12,6 +12,12 @@ urlpatterns = [
     path("bookings/<int:pk>/rate/", views.booking_rate, name="booking-rate"),
     path("bookings/<int:pk>/acknowledge/", views.booking_acknowledge, name="booking-acknowledge"),
     path("bookings/<int:pk>/complete/", views.booking_complete, name="booking-complete"),
+    path("escalations/", escalation_views.escalations, name="escalations"),
+    path("escalations/request/", escalation_views.escalation_request, name="escalation-request"),
+    path("escalations/<int:pk>/approve/", escalation_views.escalation_approve, name="escalation-approve"),
+    path("escalations/<int:pk>/decline/", escalation_views.escalation_decline, name="escalation-decline"),
+    path("lead/work/", lead_views.lead_work, name="lead-work"),
+    path("lead/bookings/<int:pk>/reassign/", lead_views.lead_reassign, name="lead-reassign"),
     path("my-schedule/", views.my_schedule, name="my-schedule"),
     path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar-feed"),
     path("my-schedule/calendar-link/", views.calendar_rotate, name="calendar-rotate"),

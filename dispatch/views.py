@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dispatch import bookings as services
+from dispatch.eligibility import REASON_LABELS
 from dispatch.forms import BookingForm, CancelForm, CompleteForm, EngineerSearchForm, RateForm
 from dispatch.models import OPEN_STATUSES, BookingStatus
 from dispatch.selectors import (
@@ -89,8 +90,15 @@ def find(request):
     }
     if valid:
         criteria = form.search_criteria()
-        engineers = engineer_search(**criteria, preferred_regions=list(request.user.regions.all()))
+        # Tiered support: with an opportunity chosen each engineer says whether, and why, they
+        # are eligible for it; the not eligible stay listed so that the reason can be read.
+        engineers = engineer_search(
+            **criteria, preferred_regions=list(request.user.regions.all()), opportunity=form.cleaned_data["opportunity"]
+        )
         page = Paginator(engineers.prefetch_related("working_hours"), PAGE_SIZE).get_page(request.GET.get("page"))
+        for engineer in page.object_list:  # evaluates the page once; the board reuses it
+            if hasattr(engineer, "eligibility"):
+                engineer.eligibility_label = REASON_LABELS[engineer.eligibility]
         opportunity = form.cleaned_data["opportunity"] or form.fields["opportunity"].queryset.first()
         context |= {
             "page": page,
@@ -101,7 +109,7 @@ def find(request):
             ),
         }
         if criteria["free_from"] is not None and not page.object_list:
-            context["earliest"] = _earliest_offer(criteria, request.user)
+            context["earliest"] = _earliest_offer(criteria, request.user, form.cleaned_data["opportunity"])
     start_of_week = dt.datetime.combine(week, dt.time(0), tzinfo=timezone.get_current_timezone())
     context |= {
         "week": week,
@@ -115,12 +123,17 @@ def find(request):
     return render(request, "dispatch/find.html", context)
 
 
-def _earliest_offer(criteria: dict, user) -> list:
+def _earliest_offer(criteria: dict, user, opportunity=None) -> list:
     """Nobody is free at the desired time: the matching engineers' earliest free slots, each
     with the delay it would cause. The page also offers a grab order pre-filled from the search
     (linked by URL name: dispatch does not import grabbing)."""
     start, end = criteria["free_from"], criteria["free_to"]
-    matching = engineer_search(**(criteria | {"free_from": None, "free_to": None}))
+    # Only engineers the chosen opportunity may use (tiered support) are offered.
+    matching = engineer_search(
+        **(criteria | {"free_from": None, "free_to": None}),
+        opportunity=opportunity,
+        eligible_only=opportunity is not None,
+    )
     engineers = list(matching.prefetch_related("working_hours")[:EARLIEST_ENGINEERS])
     solution = criteria["solution"]
     return earliest_free_slots(

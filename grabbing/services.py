@@ -38,12 +38,25 @@ def grab_order_invitees(
     end: dt.datetime,
     scope_regions: Sequence[Region],
     scope_grades: Sequence[str],
+    opportunity: Opportunity | None = None,
+    now: dt.datetime | None = None,
 ):
     """Active engineers in scope who match and are free for the whole window (the search's SQL).
 
-    No regions (or grades) in the scope means every region (grade): the widest scope.
+    No regions (or grades) in the scope means every region (grade): the widest scope. With
+    ``opportunity`` only engineers eligible for it under tiered support are invited, since
+    only they could be booked when the order is confirmed.
     """
-    engineers = engineer_search(solution=solution, skills=skills, min_level=min_level, free_from=start, free_to=end)
+    engineers = engineer_search(
+        solution=solution,
+        skills=skills,
+        min_level=min_level,
+        free_from=start,
+        free_to=end,
+        opportunity=opportunity,
+        eligible_only=opportunity is not None,
+        now=now,
+    )
     if scope_regions:
         engineers = engineers.filter(region__in=list(scope_regions))
     if scope_grades:
@@ -126,6 +139,8 @@ def grab_order_post(
         end=end,
         scope_regions=scope_regions,
         scope_grades=scope_grades,
+        opportunity=opportunity,
+        now=now,
     )
     engineer_ids = list(invitees.order_by().values_list("pk", flat=True))
     bulk_create_with_history(

@@ -132,8 +132,10 @@ def _count_work_orders(figures, windows, earliest, end, policy: MonitoringPolicy
         WorkOrder.objects.filter(created_at__gte=earliest, created_at__lt=end)
         .annotate(
             bucket=_bucket("created_at", windows),
-            first_start=Subquery(first_start),
-            first_response=Subquery(first_response),
+            # A hotline request (dispatch.HotlineRequest) has no booking: its answer both fills
+            # it and is its response. Work orders without one are counted exactly as before.
+            first_start=Coalesce(Subquery(first_start), F("hotline__answered_at")),
+            first_response=Coalesce(Subquery(first_response), F("hotline__answered_at")),
         )
         .annotate(
             late_s=SecondsBetween(Coalesce(F("first_start"), Value(end)), F("desired_start")),

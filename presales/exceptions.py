@@ -74,3 +74,11 @@ class AlreadyGrabbed(ApplicationError):
     code = "already_grabbed"
     status = 409
     default_message = _("Another engineer grabbed this order first.")
+
+
+class NotEligible(ApplicationError):
+    """Tiered support: the engineer may not serve this opportunity (see dispatch.eligibility)."""
+
+    code = "not_eligible"
+    status = 409
+    default_message = _("This engineer is not eligible for this opportunity.")

@@ -21,6 +21,9 @@ NAV_ITEMS = (
     NavItem("dispatch:my-bookings", _("My bookings"), (Role.SALES,)),
     NavItem("presales:opportunities", _("Opportunities"), (Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)),
     NavItem("grabbing:mine", _("Grab orders"), (Role.SALES,)),
+    # Tiered support: reps ask, regional managers decide, leads follow their centre's.
+    NavItem("dispatch:escalations", _("Escalations"), (Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)),
+    NavItem("dispatch:lead-work", _("Delivery centre work"), (Role.LEAD,)),
     NavItem("budgeting:mine", _("My budget"), (Role.SALES,)),
     NavItem("budgeting:team", _("Team budgets"), (Role.MANAGER, Role.ADMIN)),
     NavItem("dispatch:my-schedule", _("My schedule"), (Role.ENGINEER,)),

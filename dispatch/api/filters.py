@@ -9,7 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from dispatch.models import Booking, BookingStatus, Engineer
 from dispatch.selectors import ORDERINGS, engineer_search
 from presales.api.filters import AwareIsoDateTimeFilter
-from presales.models import Region, Skill, Solution
+from presales.models import Opportunity, Region, Skill, Solution
+from presales.selectors import opportunity_list
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -35,6 +36,17 @@ class CodesFilter(django_filters.ModelMultipleChoiceFilter):
         super().__init__(*args, to_field_name="code", **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.ModelChoiceFilter):
+    """An object named by its id."""
+
+
+def _visible_opportunities(request):
+    if request is None:  # the schema generator
+        return Opportunity.objects.none()
+    return opportunity_list(user=request.user)
+
+
 class EngineerFilter(django_filters.FilterSet):
     """Validates the search criteria; ``engineer_search`` applies them, scores and orders.
 
@@ -54,6 +66,13 @@ class EngineerFilter(django_filters.FilterSet):
     min_rating = django_filters.NumberFilter(min_value=1, max_value=5, max_digits=3, decimal_places=2)
     free_from = AwareIsoDateTimeFilter(help_text=_("With free_to: only engineers free for the whole window."))
     free_to = AwareIsoDateTimeFilter(help_text=_("End of the free window (exclusive)."))
+    opportunity = IdFilter(
+        queryset=_visible_opportunities,
+        help_text=_("Opportunity id: each engineer carries eligible and eligibility (tiered support) for it."),
+    )
+    eligible = django_filters.BooleanFilter(
+        help_text=_("With opportunity: true keeps only the engineers eligible for it.")
+    )
     ordering = django_filters.ChoiceFilter(
         choices=[(key, key) for key in ORDERINGS],
         empty_label=None,
@@ -82,6 +101,8 @@ class EngineerFilter(django_filters.FilterSet):
             free_to=data.get("free_to"),
             preferred_regions=preferred,
             ordering=data.get("ordering") or "match",
+            opportunity=data.get("opportunity"),
+            eligible_only=bool(data.get("opportunity")) and data.get("eligible") is True,
         )
 
 

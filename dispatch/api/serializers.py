@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dispatch.delay import Delay
+from dispatch.eligibility import REASON_LABELS
 from dispatch.models import Booking, BookingStatus, Engineer, EngineerSkill
 from dispatch.selectors import booking_delay
 from presales.api.fields import AwareDateTimeField, AwareQueryDateTimeField
@@ -54,6 +55,16 @@ class EngineerSerializer(serializers.ModelSerializer):
     rating_avg = serializers.DecimalField(max_digits=3, decimal_places=2, read_only=True, allow_null=True)
     match_score = serializers.FloatField(read_only=True, help_text="0–100; see match for its parts.")
     match = MatchSerializer(source="*", read_only=True)
+    delivery_centre = serializers.SlugRelatedField(
+        slug_field="name", read_only=True, allow_null=True, help_text="None: a local-office engineer."
+    )
+    eligible = serializers.SerializerMethodField(
+        help_text="Tiered support, for the opportunity searched for; null without one."
+    )
+    eligibility = serializers.SerializerMethodField(
+        help_text="local, delivery_centre, escalated (eligible); escalation_required, other_solution (not)."
+    )
+    eligibility_reason = serializers.SerializerMethodField(help_text="The eligibility as a sentence.")
 
     class Meta:
         model = Engineer
@@ -72,8 +83,22 @@ class EngineerSerializer(serializers.ModelSerializer):
             "rating_count",
             "match_score",
             "match",
+            "delivery_centre",
+            "eligible",
+            "eligibility",
+            "eligibility_reason",
         ]
         read_only_fields = fields
+
+    def get_eligible(self, engineer) -> bool | None:
+        return getattr(engineer, "eligible", None)
+
+    def get_eligibility(self, engineer) -> str | None:
+        return getattr(engineer, "eligibility", None)
+
+    def get_eligibility_reason(self, engineer) -> str | None:
+        code = getattr(engineer, "eligibility", None)
+        return str(REASON_LABELS[code]) if code else None
 
 
 class ScheduleQuerySerializer(serializers.Serializer):
@@ -239,6 +264,10 @@ class BookingCreateSerializer(serializers.Serializer):
         request = self.context.get("request")
         if request is not None:
             self.fields["opportunity"].queryset = opportunity_list(user=request.user)
+
+
+class ReassignSerializer(serializers.Serializer):
+    engineer = serializers.PrimaryKeyRelatedField(queryset=Engineer.objects.all())
 
 
 class CancelSerializer(serializers.Serializer):

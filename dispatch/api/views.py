@@ -16,7 +16,7 @@ from dispatch.api import serializers
 from dispatch.api.filters import BookingFilter, EngineerFilter
 from dispatch.availability import Schedule, schedules
 from dispatch.models import Booking, Engineer
-from dispatch.selectors import booking_list, bookings_visible_to
+from dispatch.selectors import booking_list, bookings_visible_to, lead_bookings
 from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.api.pagination import WindowCountPagination
 from presales.api.permissions import HasRole
@@ -88,6 +88,8 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     queryset = Booking.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
+        if self.action == "led":
+            return lead_bookings(user=self.request.user)
         return booking_list(user=self.request.user)
 
     def get_permissions(self):
@@ -182,3 +184,26 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data.is_valid(raise_exception=True)
         booking = services.booking_reschedule(booking=booking, by=request.user, **data.validated_data)
         return self._present(booking)
+
+    @extend_schema(responses={200: serializers.BookingSerializer(many=True)})
+    @action(detail=False, methods=["get"], filter_backends=[])
+    def led(self, request: Request) -> Response:
+        """Tiered support: the open bookings of class A/B opportunities of the solutions whose
+        delivery centre the caller leads (empty for anyone else)."""
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @_action_schema(serializers.ReassignSerializer, status.HTTP_201_CREATED, parameters=[IDEMPOTENCY_KEY])
+    @action(detail=True, methods=["post"])
+    def reassign(self, request: Request, pk=None) -> Response:
+        """The delivery-centre lead moves an A/B booking that has not started to another
+        engineer: this booking is cancelled and released, the new one (answered) reserved, in
+        one transaction. 409 ``not_eligible``/``slot_unavailable``/``budget_exceeded`` change nothing."""
+        booking = self.get_object()
+        return idempotent(request, lambda: self._reassign(request, booking))
+
+    def _reassign(self, request: Request, booking: Booking) -> Response:
+        data = serializers.ReassignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        new = services.booking_reassign(booking=booking, by=request.user, **data.validated_data)
+        return self._present(new, status.HTTP_201_CREATED)

@@ -31,7 +31,7 @@ def test_rep_signs_in_switches_to_english_and_signs_out(browser_page, rep, passw
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert page.locator("h1").inner_text() == "查找工程师"
     # "My bookings" is new; its Chinese comes with the next catalogue update, so it is looked up.
-    assert nav_labels(page) == ["查找工程师", zh("My bookings"), "商机", "服务抢单", "我的经费"]
+    assert nav_labels(page) == ["查找工程师", zh("My bookings"), "商机", "服务抢单", "升级申请", "我的经费"]
     assert page.locator('nav.nav a[aria-current="page"]').inner_text() == "查找工程师"
     assert page.get_by_test_id("user-name").inner_text() == "销售 Rep"
     # The vendored htmx and the stylesheet are served and loaded.
@@ -42,7 +42,8 @@ def test_rep_signs_in_switches_to_english_and_signs_out(browser_page, rep, passw
     page.wait_for_url(f"**{reverse('dispatch:find')}")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "Find engineers"
-    assert nav_labels(page) == ["Find engineers", "My bookings", "Opportunities", "Grab orders", "My budget"]
+    english = ["Find engineers", "My bookings", "Opportunities", "Grab orders", "Escalations", "My budget"]
+    assert nav_labels(page) == english
     assert "Sales rep" in page.locator(".who").inner_text()
 
     page.get_by_test_id("sign-out").click()
@@ -64,7 +65,7 @@ def test_manager_signs_in_and_lands_on_the_dashboard(browser_page, manager, pass
     sign_in(page, "manager", password)
     page.wait_for_url(f"**{reverse('monitoring:dashboard')}")
     assert page.locator("h1").inner_text() == "区域看板"
-    assert nav_labels(page) == ["查找工程师", "商机", "团队经费", "区域看板"]
+    assert nav_labels(page) == ["查找工程师", "商机", "升级申请", "团队经费", "区域看板"]
     grid = page.get_by_test_id("dashboard-grid")
     assert grid.locator("tbody tr").count() == 1
     # Nothing is computed yet: the north row's cells show as normal (empty), and the page says so.

@@ -13,11 +13,36 @@ pytestmark = pytest.mark.django_db
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 NAV_BY_ROLE = {
-    "rep": {"dispatch:find", "dispatch:my-bookings", "presales:opportunities", "budgeting:mine", "grabbing:mine"},
+    "rep": {
+        "dispatch:find",
+        "dispatch:my-bookings",
+        "presales:opportunities",
+        "budgeting:mine",
+        "grabbing:mine",
+        "dispatch:escalations",
+    },
     "engineer_user": {"dispatch:my-schedule", "grabbing:invitations"},
-    "manager": {"dispatch:find", "presales:opportunities", "monitoring:dashboard", "budgeting:team"},
-    "lead": {"dispatch:find", "presales:opportunities", "monitoring:dashboard"},
-    "admin_user": {"dispatch:find", "presales:opportunities", "monitoring:dashboard", "budgeting:team"},
+    "manager": {
+        "dispatch:find",
+        "presales:opportunities",
+        "monitoring:dashboard",
+        "budgeting:team",
+        "dispatch:escalations",
+    },
+    "lead": {
+        "dispatch:find",
+        "presales:opportunities",
+        "monitoring:dashboard",
+        "dispatch:escalations",
+        "dispatch:lead-work",
+    },
+    "admin_user": {
+        "dispatch:find",
+        "presales:opportunities",
+        "monitoring:dashboard",
+        "budgeting:team",
+        "dispatch:escalations",
+    },
 }
 
 

@@ -1,0 +1,97 @@
+"""The remote hotline API (tiered support): a rep asks, the on-duty engineer answers."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from dispatch import hotline as services
+from dispatch.models import HotlineRequest, HotlineUrgency
+from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
+from presales.models import Opportunity, Solution
+from presales.selectors import opportunity_list
+
+
+class HotlineSerializer(serializers.ModelSerializer):
+    opportunity = serializers.IntegerField(source="work_order.opportunity_id", read_only=True)
+    solution = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    engineer_name = serializers.CharField(source="engineer.name", read_only=True)
+    response_seconds = serializers.SerializerMethodField(help_text="From the request to the answer; null while open.")
+
+    class Meta:
+        model = HotlineRequest
+        fields = [
+            "id",
+            "work_order",
+            "opportunity",
+            "solution",
+            "question",
+            "urgency",
+            "status",
+            "engineer",
+            "engineer_name",
+            "requested_at",
+            "answer",
+            "answered_at",
+            "response_seconds",
+        ]
+        read_only_fields = fields
+
+    def get_response_seconds(self, hotline) -> int | None:
+        if hotline.answered_at is None:
+            return None
+        return int((hotline.answered_at - hotline.requested_at).total_seconds())
+
+
+class HotlineCreateSerializer(serializers.Serializer):
+    # Scoped to what the caller may see: another rep's opportunity answers like a missing id.
+    opportunity = serializers.PrimaryKeyRelatedField(queryset=Opportunity.objects.none())
+    question = serializers.CharField(max_length=4000)
+    urgency = serializers.ChoiceField(choices=HotlineUrgency.choices, default=HotlineUrgency.NORMAL)
+    solution = serializers.SlugRelatedField(
+        slug_field="code", queryset=Solution.objects.all(), required=False, help_text="Defaults to the opportunity's."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["opportunity"].queryset = opportunity_list(user=request.user)
+
+
+class AnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=4000)
+
+
+class HotlineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Hotline requests the caller may see: reps their own, engineers those addressed to them,
+    leads their centre's, managers their regions'. Any other answers 404."""
+
+    serializer_class = HotlineSerializer
+    queryset = HotlineRequest.objects.none()  # for the schema; requests use get_queryset()
+
+    def get_queryset(self):
+        return services.hotline_visible_to(self.request.user)
+
+    @extend_schema(request=HotlineCreateSerializer, responses={201: HotlineSerializer}, parameters=[IDEMPOTENCY_KEY])
+    def create(self, request: Request) -> Response:
+        """A rep asks the solution's delivery centre; the on-duty engineer is assigned
+        (409 ``invalid_state`` when nobody is on duty)."""
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
+        data = HotlineCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        hotline = services.hotline_request(by=request.user, **data.validated_data)
+        return Response(HotlineSerializer(hotline).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AnswerSerializer, responses={200: HotlineSerializer})
+    @action(detail=True, methods=["post"])
+    def answer(self, request: Request, pk=None) -> Response:
+        """The assigned engineer answers once (409 ``invalid_state`` the second time)."""
+        hotline = self.get_object()
+        data = AnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        hotline = services.hotline_answer(hotline=hotline, by=request.user, **data.validated_data)
+        return Response(HotlineSerializer(hotline).data)

@@ -1,0 +1,118 @@
+"""Escalation pages (tiered support): the rep asks for the delivery centre on a class C/D/E
+opportunity; the regional manager approves or declines. Refusals are shown as messages and
+write nothing; the rules live in dispatch.escalations."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from dispatch import escalations as services
+from dispatch.eligibility import DELIVERY_CENTRE_CLASSES
+from dispatch.models import EscalationStatus
+from presales.choices import Role
+from presales.decorators import role_required
+from presales.exceptions import ApplicationError
+from presales.selectors import opportunity_list
+
+
+class EscalationRequestForm(forms.Form):
+    opportunity = forms.ModelChoiceField(label=gettext_lazy("Opportunity"), queryset=None, empty_label=None)
+    reason = forms.CharField(
+        label=gettext_lazy("Why the delivery centre is needed"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only what an escalation can be asked for: the rep's own class C/D/E opportunities.
+        self.fields["opportunity"].queryset = (
+            opportunity_list(user=user).filter(owner=user).exclude(project_class__in=DELIVERY_CENTRE_CLASSES)
+        ).order_by("name", "pk")
+
+
+class DecisionForm(forms.Form):
+    days = forms.IntegerField(
+        label=gettext_lazy("Period (days)"), min_value=1, max_value=services.MAX_PERIOD_DAYS, required=False
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
+
+
+def _refused(request, error: ApplicationError) -> None:
+    messages.error(request, error.message)
+    for field_errors in (error.fields or {}).values():
+        for field_error in field_errors:
+            messages.error(request, field_error)
+
+
+@role_required(Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)
+def escalations(request):
+    user = request.user
+    form = None
+    if user.has_role(Role.SALES):
+        form = EscalationRequestForm(user=user, initial={"opportunity": request.GET.get("opportunity")})
+    rows = services.escalations_visible_to(user).order_by("-requested_at", "-pk")[:100]
+    context = {
+        "form": form,
+        "escalations": rows,
+        "can_decide": user.has_role(Role.MANAGER, Role.ADMIN),
+        "decided_region_ids": set(user.regions.values_list("pk", flat=True)),
+        "is_admin": user.has_role(Role.ADMIN),
+        "pending": EscalationStatus.REQUESTED,
+        "default_days": services.DEFAULT_PERIOD_DAYS,
+    }
+    return render(request, "dispatch/escalations.html", context)
+
+
+@require_POST
+@role_required(Role.SALES)
+def escalation_request(request):
+    form = EscalationRequestForm(request.POST, user=request.user)
+    if not form.is_valid():
+        for field_errors in form.errors.values():
+            for field_error in field_errors:
+                messages.error(request, field_error)
+        return redirect("dispatch:escalations")
+    try:
+        services.escalation_request(by=request.user, **form.cleaned_data)
+    except ApplicationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("Escalation requested; the regional manager will decide."))
+    return redirect("dispatch:escalations")
+
+
+def _decide(request, pk, decide, success: str):
+    escalation = get_object_or_404(services.escalations_visible_to(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The period is 1 to 180 days."))
+        return redirect("dispatch:escalations")
+    try:
+        decide(escalation=escalation, by=request.user, **form.cleaned_data)
+    except ApplicationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, success)
+    return redirect("dispatch:escalations")
+
+
+@require_POST
+@role_required(Role.MANAGER, Role.ADMIN)
+def escalation_approve(request, pk):
+    def approve(*, days, **kwargs):
+        return services.escalation_approve(days=days or services.DEFAULT_PERIOD_DAYS, **kwargs)
+
+    return _decide(request, pk, approve, _("Escalation approved."))
+
+
+@require_POST
+@role_required(Role.MANAGER, Role.ADMIN)
+def escalation_decline(request, pk):
+    def decline(*, days, **kwargs):  # a decline has no period
+        return services.escalation_decline(**kwargs)
+
+    return _decide(request, pk, decline, _("Escalation declined."))

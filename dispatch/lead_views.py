@@ -1,0 +1,58 @@
+"""The delivery-centre lead's page (tiered support): the open A/B bookings of the solutions
+they lead, each with the engineers it could be reassigned to. The rules live in
+dispatch.bookings.booking_reassign; a refusal is shown as a message and changes nothing."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dispatch import bookings as services
+from dispatch.models import Engineer
+from dispatch.selectors import engineer_search, lead_bookings
+from presales.choices import Role
+from presales.decorators import role_required
+from presales.exceptions import ApplicationError
+
+MAX_ROWS = 50  # each row searches its candidates: keep the page bounded
+
+
+@role_required(Role.LEAD)
+def lead_work(request):
+    rows = list(lead_bookings(user=request.user)[:MAX_ROWS])
+    for booking in rows:
+        opportunity = booking.work_order.opportunity
+        # Whom the lead can move it to: eligible for the opportunity and free for the same time.
+        booking.candidates = [
+            engineer
+            for engineer in engineer_search(
+                solution=opportunity.solution,
+                free_from=booking.start,
+                free_to=booking.end,
+                opportunity=opportunity,
+                eligible_only=True,
+                ordering="name",
+            )
+            if engineer.pk != booking.engineer_id
+        ]
+    return render(request, "dispatch/lead_work.html", {"bookings": rows})
+
+
+@require_POST
+@role_required(Role.LEAD)
+def lead_reassign(request, pk):
+    booking = get_object_or_404(lead_bookings(user=request.user), pk=pk)
+    engineer = Engineer.objects.filter(pk=request.POST.get("engineer") or None).first()
+    if engineer is None:
+        messages.error(request, _("Choose an engineer."))
+        return redirect("dispatch:lead-work")
+    try:
+        new = services.booking_reassign(booking=booking, by=request.user, engineer=engineer)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        for field_errors in (error.fields or {}).values():
+            for field_error in field_errors:
+                messages.error(request, field_error)
+    else:
+        messages.success(request, _("Reassigned to %(engineer)s.") % {"engineer": new.engineer.name})
+    return redirect("dispatch:lead-work")
