@@ -330,6 +330,9 @@ def booking_reschedule(
             if booking.start <= now:
                 raise InvalidState(_("The booking has already started; it can no longer be moved."))
             engineer = _lock_engineer(booking.engineer)
+            # Moving is booking anew: a delivery-centre engineer held through an escalation
+            # whose period has ended cannot be moved to another time.
+            check_eligible(engineer=engineer, opportunity=booking.work_order.opportunity, now=now)
             _claim_slot(engineer, start, end, ignore_booking=booking.pk)
             owner = booking.work_order.opportunity.owner
             hours = _hours(start, end)

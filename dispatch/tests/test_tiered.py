@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dispatch.bookings import booking_create
+from dispatch.bookings import booking_create, booking_reschedule
 from dispatch.escalations import escalation_approve, escalation_decline, escalation_request
 from dispatch.models import Booking, Escalation, EscalationStatus
 from dispatch.selectors import engineer_search
@@ -179,6 +179,33 @@ def test_a_rep_books_a_centre_engineer_on_class_d_only_while_an_escalation_is_ap
         ).engineer
         == own
     )
+
+
+def test_rescheduling_needs_the_escalation_still_in_its_period(rep, manager, north, solution_a, own):
+    opportunity = classed_opportunity(rep, "D", region=north, solution=solution_a)
+    start, end = slot(weeks_ahead=2)
+    later = slot(weeks_ahead=3)
+    fund(rep, start, *later)
+    escalation = escalation_request(opportunity=opportunity, by=rep, reason="Needs the architect")
+    escalation = escalation_approve(escalation=escalation, by=manager, days=7)
+    booking = booking_create(
+        by=rep,
+        engineer=own,
+        opportunity=opportunity,
+        stage="value_presentation",
+        activity="workshop",
+        start=start,
+        end=end,
+    )
+    after = escalation.valid_until + dt.timedelta(minutes=1)
+    with pytest.raises(NotEligible):
+        booking_reschedule(booking=booking, by=rep, start=later[0], end=later[1], now=after)
+    booking.refresh_from_db()
+    assert (booking.start, booking.end) == (start, end)  # nothing moved, nothing re-reserved
+    moved = booking_reschedule(
+        booking=booking, by=rep, start=later[0], end=later[1], now=escalation.valid_until - dt.timedelta(minutes=1)
+    )
+    assert (moved.start, moved.end) == later
 
 
 def test_escalation_steps_are_audited_with_who_and_when(rep, manager, north, solution_a):
