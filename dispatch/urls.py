@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dispatch import escalation_views, feeds, lead_views, views, visibility_views
+from dispatch import escalation_views, feeds, hotline_views, lead_views, views, visibility_views
 
 app_name = "dispatch"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("bookings/<int:pk>/acknowledge/", views.booking_acknowledge, name="booking-acknowledge"),
     path("bookings/<int:pk>/complete/", views.booking_complete, name="booking-complete"),
     path("escalations/", escalation_views.escalations, name="escalations"),
+    path("hotline/", hotline_views.hotline, name="hotline"),
+    path("hotline/ask/", hotline_views.hotline_ask, name="hotline-ask"),
+    path("hotline/<int:pk>/answer/", hotline_views.hotline_answer, name="hotline-answer"),
     path("escalations/request/", escalation_views.escalation_request, name="escalation-request"),
     path("escalations/<int:pk>/approve/", escalation_views.escalation_approve, name="escalation-approve"),
     path("escalations/<int:pk>/decline/", escalation_views.escalation_decline, name="escalation-decline"),

@@ -28,6 +28,8 @@ NAV_ITEMS = (
     NavItem("budgeting:team", _("Team budgets"), (Role.MANAGER, Role.ADMIN)),
     NavItem("dispatch:my-schedule", _("My schedule"), (Role.ENGINEER,)),
     NavItem("grabbing:invitations", _("Invitations"), (Role.ENGINEER,)),
+    # Remote hotline: reps ask, the delivery centre's engineer on duty answers.
+    NavItem("dispatch:hotline", _("Hotline"), (Role.SALES, Role.ENGINEER)),
     NavItem("monitoring:dashboard", _("Regional dashboard"), (Role.MANAGER, Role.LEAD, Role.ADMIN)),
 )
 

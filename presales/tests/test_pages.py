@@ -20,8 +20,9 @@ NAV_BY_ROLE = {
         "budgeting:mine",
         "grabbing:mine",
         "dispatch:escalations",
+        "dispatch:hotline",
     },
-    "engineer_user": {"dispatch:my-schedule", "grabbing:invitations"},
+    "engineer_user": {"dispatch:my-schedule", "grabbing:invitations", "dispatch:hotline"},
     "manager": {
         "dispatch:find",
         "presales:opportunities",
