@@ -206,15 +206,19 @@ def upcoming_time_off(*, engineer: Engineer, now: dt.datetime | None = None) -> 
 
 def bookings_visible_to(user: User) -> QuerySet[Booking]:
     """The bookings a user may see: a rep those on their opportunities, an engineer their own,
-    a manager those in their regions, a lead A/B work, an admin all. Anything else answers 404."""
+    a manager those in their regions, a lead the A/B work of their centre's solution, an admin
+    all. Anything else answers 404."""
     qs = Booking.objects.all()
     if user.has_role(Role.ADMIN):
         return qs
     visible = Q(work_order__opportunity__owner=user) | Q(engineer__user=user)
     if user.has_role(Role.MANAGER):
         visible |= Q(work_order__opportunity__region__in=user.regions.all())
-    if user.has_role(Role.LEAD):  # as presales.selectors.opportunity_list: A/B work
-        visible |= Q(work_order__opportunity__project_class__in=[ProjectClass.A, ProjectClass.B])
+    if user.has_role(Role.LEAD):  # as presales.selectors.opportunity_list: their centre's A/B work
+        visible |= Q(
+            work_order__opportunity__project_class__in=[ProjectClass.A, ProjectClass.B],
+            work_order__opportunity__solution__delivery_centre__lead=user,
+        )
     return qs.filter(visible)
 
 

@@ -18,7 +18,16 @@ from django.utils.translation import gettext_lazy as _
 
 from dispatch.availability import available_hours
 from dispatch.delay import Delay, classify_delay, lateness
-from dispatch.models import HOLDING_STATUSES, OPEN_STATUSES, Booking, BookingStatus, Engineer, Rating, WorkOrder
+from dispatch.models import (
+    HOLDING_STATUSES,
+    OPEN_STATUSES,
+    Booking,
+    BookingStatus,
+    DeliveryCentre,
+    Engineer,
+    Rating,
+    WorkOrder,
+)
 from presales.choices import ProjectClass, Role
 from presales.models import Opportunity, User
 from presales.money import ZERO, money
@@ -87,8 +96,12 @@ def opportunity_visibility(*, opportunity: Opportunity, viewer: User, now: dt.da
 def _sees_only_own_part(opportunity: Opportunity, viewer: User) -> bool:
     if viewer.pk == opportunity.owner_id or viewer.has_role(Role.ADMIN):
         return False
-    if viewer.has_role(Role.LEAD) and opportunity.project_class in (ProjectClass.A, ProjectClass.B):
-        return False  # delivery-centre leads direct A/B work
+    if (
+        viewer.has_role(Role.LEAD)
+        and opportunity.project_class in (ProjectClass.A, ProjectClass.B)
+        and DeliveryCentre.objects.filter(solution_id=opportunity.solution_id, lead=viewer).exists()
+    ):
+        return False  # the delivery-centre lead directs their solution's A/B work
     return not (viewer.has_role(Role.MANAGER) and viewer.regions.filter(pk=opportunity.region_id).exists())
 
 

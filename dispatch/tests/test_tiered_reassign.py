@@ -13,11 +13,13 @@ from django.urls import reverse
 from budgeting.models import Budget, LedgerEntry, LedgerKind
 from dispatch.bookings import booking_create, booking_reassign
 from dispatch.models import Booking, BookingStatus, TimeOff
+from dispatch.selectors import bookings_visible_to
 from dispatch.tests.test_api import client_for
 from dispatch.tests.tiers import centre_engineer, classed_opportunity, fund, slot
 from presales.choices import Role
 from presales.exceptions import NotEligible, PermissionDenied, SlotUnavailable, ValidationFailed
-from presales.tests.factories import make_user
+from presales.selectors import opportunity_list
+from presales.tests.factories import SolutionFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +182,12 @@ def test_the_lead_page_refuses_an_ineligible_engineer_with_a_message(client, rep
 def test_only_leads_open_the_lead_page(client, rep):
     client.force_login(rep)
     assert client.get(reverse("dispatch:lead-work")).status_code == 403
+
+
+def test_a_lead_sees_the_a_b_work_of_their_centres_solution_only(lead, rep, north, solution_a, a_booking, local):
+    elsewhere = classed_opportunity(rep, "A", region=north, solution=SolutionFactory(code="Z"))
+    other_solution = book(rep, local, elsewhere, weeks_ahead=2)
+    assert set(bookings_visible_to(lead)) == {a_booking}  # the lead of solution A's centre
+    assert other_solution not in bookings_visible_to(lead)
+    assert elsewhere not in opportunity_list(user=lead)
+    assert client_for(lead).get(f"/api/v1/bookings/{other_solution.pk}/").status_code == 404

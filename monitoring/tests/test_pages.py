@@ -11,12 +11,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from dispatch.models import Engineer
+from dispatch.models import DeliveryCentre, Engineer
 from monitoring import services, views
 from monitoring.models import Alert, AlertKind, AlertStatus, CellSnapshot, CellStatus
 from monitoring.selectors import day_end, opportunity_grid
 from monitoring.tasks import recompute_cells
 from presales.choices import ProjectClass, Role
+from presales.models import Solution
 from presales.tests.factories import CustomerFactory, OpportunityFactory, RegionFactory, SolutionFactory, make_user
 
 pytestmark = pytest.mark.django_db
@@ -435,7 +436,10 @@ def test_admin_opportunity_grid_has_every_region(admin_user, deals):
 
 
 def test_lead_counts_only_the_work_their_role_covers(lead, deals):
-    # Leads direct A/B work: the class-A opportunity in their region is the one they see.
+    # A lead directs their delivery centre's solution's A/B work: nothing before they lead one;
+    # then the class-A opportunity of that solution.
+    assert table(opportunity_grid(user=lead)) == {"north": [0, 0, 0]}
+    DeliveryCentre.objects.create(solution=Solution.objects.get(code="B"), name="B centre", lead=lead)
     assert table(opportunity_grid(user=lead)) == {"north": [0, 1, 0]}
 
 

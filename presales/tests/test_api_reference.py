@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from dispatch.models import DeliveryCentre
 from presales.choices import ProjectClass
 from presales.models import Opportunity, Region
 from presales.tests.factories import CustomerFactory, OpportunityFactory, RateFactory, SkillFactory
@@ -39,7 +40,9 @@ def _ids(response):
         ("engineer_user", set()),
     ],
 )
-def test_opportunities_visible_per_role(request, api, book, persona, expected):
+def test_opportunities_visible_per_role(request, api, book, persona, expected, lead, solution_a):
+    # The lead directs solution A's delivery centre: its class A/B work is theirs to see.
+    DeliveryCentre.objects.create(solution=solution_a, name="A centre", lead=lead)
     user = request.getfixturevalue(persona)
     assert _ids(api.as_user(user).get("/api/v1/opportunities/")) == {book[key].pk for key in expected}
 
