@@ -18,6 +18,7 @@ from budgeting.selectors import budget_list, budget_periods, budget_summary, led
 from presales.choices import CustomerTier, Role
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
+from presales.feedback import message_refusal
 from presales.periods import Quarter
 
 PAGE_SIZE = 50
@@ -128,10 +129,7 @@ def adjust(request, pk):
             budget=budget, amount=form.cleaned_data["amount"], reason=form.cleaned_data["reason"], by=request.user
         )
     except ApplicationError as error:
-        messages.error(request, error.message)
-        for field_errors in (error.fields or {}).values():
-            for field_error in field_errors:
-                messages.error(request, field_error)
+        message_refusal(request, error)
         return redirect(back)
     messages.success(
         request,

@@ -15,6 +15,7 @@ from dispatch.models import EscalationStatus
 from presales.choices import Role
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
+from presales.feedback import message_form_errors, message_refusal
 from presales.selectors import opportunity_list
 
 
@@ -41,13 +42,6 @@ class DecisionForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
 
 
-def _refused(request, error: ApplicationError) -> None:
-    messages.error(request, error.message)
-    for field_errors in (error.fields or {}).values():
-        for field_error in field_errors:
-            messages.error(request, field_error)
-
-
 @role_required(Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)
 def escalations(request):
     user = request.user
@@ -72,14 +66,12 @@ def escalations(request):
 def escalation_request(request):
     form = EscalationRequestForm(request.POST, user=request.user)
     if not form.is_valid():
-        for field_errors in form.errors.values():
-            for field_error in field_errors:
-                messages.error(request, field_error)
+        message_form_errors(request, form)
         return redirect("dispatch:escalations")
     try:
         services.escalation_request(by=request.user, **form.cleaned_data)
     except ApplicationError as error:
-        _refused(request, error)
+        message_refusal(request, error)
     else:
         messages.success(request, _("Escalation requested; the regional manager will decide."))
     return redirect("dispatch:escalations")
@@ -94,7 +86,7 @@ def _decide(request, pk, decide, success: str):
     try:
         decide(escalation=escalation, by=request.user, **form.cleaned_data)
     except ApplicationError as error:
-        _refused(request, error)
+        message_refusal(request, error)
     else:
         messages.success(request, success)
     return redirect("dispatch:escalations")

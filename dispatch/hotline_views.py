@@ -14,6 +14,7 @@ from dispatch.models import HotlineStatus, HotlineUrgency
 from presales.choices import Role
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
+from presales.feedback import message_form_errors, message_refusal
 from presales.selectors import opportunity_list
 
 READERS = (Role.SALES, Role.ENGINEER, Role.MANAGER, Role.LEAD, Role.ADMIN)
@@ -37,19 +38,6 @@ class HotlineAnswerForm(forms.Form):
     answer = forms.CharField(label=gettext_lazy("Answer"), max_length=8000)
 
 
-def _refused(request, error: ApplicationError) -> None:
-    messages.error(request, error.message)
-    for field_errors in (error.fields or {}).values():
-        for field_error in field_errors:
-            messages.error(request, field_error)
-
-
-def _form_errors(request, form: forms.Form) -> None:
-    for field_errors in form.errors.values():
-        for field_error in field_errors:
-            messages.error(request, field_error)
-
-
 @role_required(*READERS)
 def hotline(request):
     """The requests the user may see, newest first: the rep's own with the form to ask, the
@@ -68,12 +56,12 @@ def hotline(request):
 def hotline_ask(request):
     form = HotlineAskForm(request.POST, user=request.user)
     if not form.is_valid():
-        _form_errors(request, form)
+        message_form_errors(request, form)
         return redirect("dispatch:hotline")
     try:
         asked = services.hotline_request(by=request.user, **form.cleaned_data)
     except ApplicationError as error:
-        _refused(request, error)
+        message_refusal(request, error)
     else:
         messages.success(
             request,
@@ -88,12 +76,12 @@ def hotline_answer(request, pk: int):
     request_row = get_object_or_404(services.hotline_visible_to(request.user), pk=pk)
     form = HotlineAnswerForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        message_form_errors(request, form)
         return redirect("dispatch:hotline")
     try:
         services.hotline_answer(hotline=request_row, by=request.user, answer=form.cleaned_data["answer"])
     except ApplicationError as error:
-        _refused(request, error)
+        message_refusal(request, error)
     else:
         messages.success(request, _("Answer sent."))
     return redirect("dispatch:hotline")

@@ -13,6 +13,7 @@ from dispatch.selectors import engineer_search, lead_bookings
 from presales.choices import Role
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
+from presales.feedback import message_refusal
 
 MAX_ROWS = 50  # each row searches its candidates: keep the page bounded
 
@@ -49,10 +50,7 @@ def lead_reassign(request, pk):
     try:
         new = services.booking_reassign(booking=booking, by=request.user, engineer=engineer)
     except ApplicationError as error:
-        messages.error(request, error.message)
-        for field_errors in (error.fields or {}).values():
-            for field_error in field_errors:
-                messages.error(request, field_error)
+        message_refusal(request, error)
     else:
         messages.success(request, _("Reassigned to %(engineer)s.") % {"engineer": new.engineer.name})
     return redirect("dispatch:lead-work")

@@ -44,6 +44,7 @@ from dispatch.services import engineer_rotate_calendar_token
 from presales.choices import Role
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
+from presales.feedback import message_refusal
 from presales.models import Solution
 
 DEFAULT_SLIGHT_LIMIT = Solution._meta.get_field("slight_delay_hours").default
@@ -243,10 +244,7 @@ def _act(request, booking, action, *, form_class, template, back, after):
     booking = after()
     if not request.htmx:
         if error:
-            messages.error(request, error.message)
-            for field_errors in (error.fields or {}).values():
-                for field_error in field_errors:
-                    messages.error(request, field_error)
+            message_refusal(request, error)
         else:
             messages.success(request, _("Booking #%(id)s updated.") % {"id": booking.pk})
         return redirect(back)

@@ -19,6 +19,7 @@ from grabbing.selectors import grab_order_list, invitation_list, rep_grab_orders
 from presales.choices import Role
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError, BudgetExceeded
+from presales.feedback import message_refusal
 from presales.models import Region
 
 
@@ -29,13 +30,6 @@ def _form(request, data=None, initial=None) -> GrabOrderForm:
         opportunities=dispatchable_opportunities(user=request.user),
         grades=engineer_grades(),
     )
-
-
-def _refused(request, error: ApplicationError) -> None:
-    messages.error(request, error.message)
-    for field_errors in (error.fields or {}).values():
-        for field_error in field_errors:
-            messages.error(request, field_error)
 
 
 @role_required(Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)
@@ -86,7 +80,7 @@ def _rep_action(request, pk, action, success: str):
     try:
         action(grab_order=order, by=request.user)
     except ApplicationError as error:
-        _refused(request, error)
+        message_refusal(request, error)
         if isinstance(error, BudgetExceeded):
             messages.info(
                 request, _("Nothing was booked; the order stays grabbed. Ask for a budget adjustment or reject it.")
@@ -134,7 +128,7 @@ def grab(request, pk):
     try:
         services.grab_order_grab(grab_order=order, by=request.user)
     except ApplicationError as error:
-        _refused(request, error)
+        message_refusal(request, error)
     else:
         messages.success(request, _("You grabbed it; the rep will confirm."))
     return redirect("grabbing:invitations")
@@ -153,7 +147,7 @@ def ask(request, pk):
         try:
             services.question_ask(grab_order=order, by=request.user, text=form.cleaned_data["text"], engineer=engineer)
         except ApplicationError as error:
-            _refused(request, error)
+            message_refusal(request, error)
         else:
             messages.success(request, _("Message sent."))
     else:
