@@ -52,7 +52,8 @@ def hourly_rate_for(engineer: Engineer) -> Decimal:
     return rate.hourly_rate
 
 
-def _check_window(start: dt.datetime, end: dt.datetime, *, now: dt.datetime, allow_past: bool) -> None:
+def check_window(start: dt.datetime, end: dt.datetime, *, now: dt.datetime, allow_past: bool) -> None:
+    """Refuse a booking window that is naive, empty, longer than 31 days or (unless allowed) in the past."""
     errors: dict[str, list[str]] = {}
     for field, value in (("start", start), ("end", end)):
         if timezone.is_naive(value):
@@ -68,7 +69,8 @@ def _check_window(start: dt.datetime, end: dt.datetime, *, now: dt.datetime, all
         raise ValidationFailed(fields={"start": [_("The start is in the past.")]})
 
 
-def _check_stage(opportunity: Opportunity, stage: str, activity: str) -> None:
+def check_stage(opportunity: Opportunity, stage: str, activity: str) -> None:
+    """Refuse dispatching to an opportunity still in qualification, or for a stage/activity that takes none."""
     errors = {}
     if opportunity.stage == PresalesStage.QUALIFICATION:
         errors["opportunity"] = [_("Engineers are dispatched once the opportunity has passed qualification.")]
@@ -80,7 +82,8 @@ def _check_stage(opportunity: Opportunity, stage: str, activity: str) -> None:
         raise ValidationFailed(fields=errors)
 
 
-def _lock_engineer(engineer: Engineer) -> Engineer:
+def lock_engineer(engineer: Engineer) -> Engineer:
+    """The engineer's row, locked until the transaction ends: bookings of one engineer are serialised here."""
     try:
         return (
             Engineer.objects.select_for_update(of=("self",))
@@ -134,13 +137,13 @@ def booking_create(
     now = now or timezone.now()
     if opportunity.owner_id != by.pk and not by.has_role(Role.ADMIN):
         raise NotFound(_("Opportunity not found."))
-    _check_window(start, end, now=now, allow_past=allow_past)
-    _check_stage(opportunity, stage, activity)
+    check_window(start, end, now=now, allow_past=allow_past)
+    check_stage(opportunity, stage, activity)
     if not 0 <= uplift_percent <= 200:
         raise ValidationFailed(fields={"uplift_percent": [_("The uplift is 0 to 200 percent.")]})
     try:
         with transaction.atomic():
-            engineer = _lock_engineer(engineer)
+            engineer = lock_engineer(engineer)
             if not engineer.is_active:
                 raise ValidationFailed(fields={"engineer": [_("This engineer is no longer active.")]})
             # Checked at ``now``: an escalation's period must include the moment of booking.
@@ -320,7 +323,7 @@ def booking_reschedule(
     booking goes back to booked, since the engineer agreed to another time.
     """
     now = now or timezone.now()
-    _check_window(start, end, now=now, allow_past=False)
+    check_window(start, end, now=now, allow_past=False)
     try:
         with transaction.atomic():
             booking = _locked_booking(booking)
@@ -329,7 +332,7 @@ def booking_reschedule(
             _require_status(booking, *OPEN_STATUSES)
             if booking.start <= now:
                 raise InvalidState(_("The booking has already started; it can no longer be moved."))
-            engineer = _lock_engineer(booking.engineer)
+            engineer = lock_engineer(booking.engineer)
             # Moving is booking anew: a delivery-centre engineer held through an escalation
             # whose period has ended cannot be moved to another time.
             check_eligible(engineer=engineer, opportunity=booking.work_order.opportunity, now=now)
@@ -382,7 +385,7 @@ def booking_reassign(*, booking: Booking, by: User, engineer: Engineer, now: dt.
             if engineer.pk == old.engineer_id:
                 raise ValidationFailed(fields={"engineer": [_("Choose another engineer than the booked one.")]})
             opportunity = old.work_order.opportunity
-            new_engineer = _lock_engineer(engineer)
+            new_engineer = lock_engineer(engineer)
             if not new_engineer.is_active:
                 raise ValidationFailed(fields={"engineer": [_("This engineer is no longer active.")]})
             check_eligible(engineer=new_engineer, opportunity=opportunity, now=now)

@@ -237,6 +237,14 @@ def with_work_order_delay(qs: QuerySet[Booking]) -> QuerySet[Booking]:
     ).annotate(work_order_first_start=Subquery(first_start))
 
 
+def with_own_work_order_delay(booking: Booking) -> Booking:
+    """A booking just made by ``booking_create`` opened its own work order, so it is that work
+    order's first holding booking: what ``with_work_order_delay`` annotates is its own start.
+    Saves re-reading it through that 9-table join (a third of a booking request in bench/)."""
+    booking.work_order_first_start = booking.start
+    return booking
+
+
 def booking_delay(booking: Booking, *, now: dt.datetime | None = None) -> Delay:
     """The delay of the booking's work order; uses the annotation when present."""
     first_start = getattr(booking, "work_order_first_start", MISSING)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from dispatch.availability import overlapping, unavailability
-from dispatch.bookings import _check_stage, _check_window, _lock_engineer, booking_create
+from dispatch.bookings import booking_create, check_stage, check_window, lock_engineer
 from dispatch.models import Booking, Engineer
 from dispatch.selectors import engineer_search
 from grabbing.models import MAX_UPLIFT, GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
@@ -67,8 +67,8 @@ def grab_order_invitees(
 def _validate_post(*, by, opportunity, stage, activity, start, end, uplift_percent, min_level, now) -> None:
     if opportunity.owner_id != by.pk:
         raise NotFound(_("Opportunity not found."))
-    _check_window(start, end, now=now, allow_past=False)
-    _check_stage(opportunity, stage, activity)
+    check_window(start, end, now=now, allow_past=False)
+    check_stage(opportunity, stage, activity)
     errors = {}
     if not isinstance(uplift_percent, int) or not 0 <= uplift_percent <= MAX_UPLIFT:
         errors["uplift_percent"] = [_("The uplift is 0 to 200 percent.")]
@@ -201,7 +201,7 @@ def grab_order_grab(*, grab_order: GrabOrder, by: User, now: dt.datetime | None 
     now = now or timezone.now()
     invitation = _own_invitation(grab_order, by)
     with transaction.atomic():
-        engineer = _lock_engineer(invitation.engineer)
+        engineer = lock_engineer(invitation.engineer)
         # Read after taking the lock: a grab that waited sees the winner's commit.
         current = GrabOrder.objects.get(pk=grab_order.pk)
         if current.status in (GrabOrderStatus.GRABBED, GrabOrderStatus.CONFIRMED):

@@ -16,7 +16,7 @@ from dispatch.api import serializers
 from dispatch.api.filters import BookingFilter, EngineerFilter
 from dispatch.availability import Schedule, schedules
 from dispatch.models import Booking, Engineer
-from dispatch.selectors import booking_list, bookings_visible_to, lead_bookings
+from dispatch.selectors import booking_list, bookings_visible_to, lead_bookings, with_own_work_order_delay
 from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.api.pagination import WindowCountPagination
 from presales.api.permissions import HasRole
@@ -114,11 +114,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def _create(self, request: Request) -> Response:
         data = serializers.BookingCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        booking = services.booking_create(by=request.user, **data.validated_data)
-        # Presented from memory, not re-read through booking_list (a 9-table join that cost a
-        # third of the request in bench/): the booking opened a new work order, so it is that
-        # work order's first booking.
-        booking.work_order_first_start = booking.start
+        booking = with_own_work_order_delay(services.booking_create(by=request.user, **data.validated_data))
         return Response(self.get_serializer(booking).data, status=status.HTTP_201_CREATED)
 
     @_action_schema()

@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dispatch.api.serializers import BookingSerializer
+from dispatch.selectors import with_own_work_order_delay
 from grabbing import services
 from grabbing.api import serializers
 from grabbing.filters import GrabOrderFilter
@@ -63,8 +64,7 @@ class GrabOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk=None) -> Response:
         """The rep books the grabbing engineer at the uplifted cost; 409 budget_exceeded leaves it grabbed."""
-        booking = services.grab_order_confirm(grab_order=self.get_object(), by=request.user)
-        booking.work_order_first_start = booking.start  # its work order's only booking
+        booking = with_own_work_order_delay(services.grab_order_confirm(grab_order=self.get_object(), by=request.user))
         return Response(BookingSerializer(booking, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: serializers.GrabOrderSerializer})
