@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from presales import views
+from presales.forms import AdminSignInForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,5 +26,6 @@ urlpatterns = [
 ]
 
 admin.site.site_header = admin.site.site_title = "Presales Dispatch"
+admin.site.login_form = AdminSignInForm  # the admin's sign-in is throttled like the others
 if settings.DEBUG:
     admin.site.site_header += " (DEBUG)"

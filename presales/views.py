@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from presales.choices import Role
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
-from presales.forms import OpportunityForm
+from presales.forms import OpportunityForm, SignInForm
 from presales.navigation import home_url_for
 from presales.selectors import opportunity_list
 from presales.services import opportunity_create
@@ -35,6 +35,14 @@ def healthz(request):
 class SignInView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    form_class = SignInForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.throttled is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(form.throttled.retry_after)
+        return response
 
 
 @login_required

@@ -25,8 +25,14 @@ DJANGO_SETTINGS_MODULE=presales.settings_test "$BIN/python" manage.py makemigrat
 DJANGO_SETTINGS_MODULE=presales.settings_test "$BIN/python" manage.py check
 
 status=0
+# bandit and pip-audit; a failure (a finding, or pip-audit unable to reach its vulnerability
+# service) fails the run after the tests have run, so their results are still shown.
+VENV=${VENV:-.venv} bash scripts/security.sh || { security=$?; status=$security; }
 echo "== pytest on PostgreSQL"
 DATABASE_URL=$PG_DATABASE_URL "$BIN/pytest" -p no:cacheprovider "$@" || status=$?
 echo "== pytest on SQLite"
 DATABASE_URL= "$BIN/pytest" -p no:cacheprovider "$@" || status=$?
+if [ "${security:-0}" != 0 ]; then
+  echo "test.sh: the security checks failed (exit $security, see '== bandit' / '== pip-audit' above)" >&2
+fi
 exit $status

@@ -13,5 +13,5 @@ def percent(ratio: Decimal | float | None) -> SafeString | str:
     """A 0–1 ratio as a whole percentage ("50%"), or a muted dash when there is none. A filter,
     not an include: the dashboard shows a few hundred of them per render."""
     if ratio is None:
-        return mark_safe('<span class="muted">—</span>')  # nosec B308: a constant, no input
+        return mark_safe('<span class="muted">—</span>')  # nosec B308  # a constant, no input
     return f"{round(Decimal(ratio) * 100)}%"

@@ -46,7 +46,10 @@ def exception_handler(exc, context):
             body["detail"] = str(exc.message)
         else:
             body = {"code": exc.code, "detail": str(exc.message)}
-        return Response(body, status=exc.status)
+        response = Response(body, status=exc.status)
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         # A model's full_clean() inside a service: same 400 as a serializer's.
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

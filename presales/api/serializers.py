@@ -1,10 +1,10 @@
-from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from presales.choices import Role
 from presales.models import Customer, Opportunity, Rate, Region, Skill, Solution, User
+from presales.signin import sign_in_authenticate
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -12,8 +12,11 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
 
     def validate(self, attrs):
-        user = authenticate(self.context["request"], username=attrs["username"], password=attrs["password"])
-        if user is None or not user.is_active:
+        # SignInThrottled passes through is_valid() to the API's handler: 429 with Retry-After.
+        user = sign_in_authenticate(
+            request=self.context["request"], username=attrs["username"], password=attrs["password"]
+        )
+        if user is None:
             raise serializers.ValidationError(_("Unable to sign in with these credentials."), code="authorization")
         attrs["user"] = user
         return attrs

@@ -88,14 +88,66 @@ def test_a_malformed_boolean_is_refused(tmp_path):
     assert "DEBUG must be a boolean" in result.stderr
 
 
-def test_check_deploy_is_clean_under_production_settings(tmp_path):
-    env = _clean_env(
+def production_env(tmp_path, **overrides):
+    return _clean_env(
         tmp_path,
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="presales.example.com",
+        CSRF_TRUSTED_ORIGINS="https://presales.example.com",
+        DATABASE_URL="postgres://presales:secret@db.internal:5432/presales",
+        REDIS_URL="redis://cache.internal:6379/1",
+        CELERY_BROKER_URL="redis://cache.internal:6379/0",
+        BEHIND_PROXY="1",
         DJANGO_SETTINGS_MODULE="presales.settings",
+        **overrides,
     )
+
+
+HEADERS_PROBE = """
+import django, json
+django.setup()
+from django.conf import settings
+from django.test import Client, override_settings
+# collectstatic's manifest is not there: the page links its files without hashed names.
+storages = settings.STORAGES | {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+with override_settings(STORAGES=storages):
+    response = Client().get("/accounts/login/", HTTP_HOST="presales.example.com", HTTP_X_FORWARDED_PROTO="https")
+cookies = response.cookies.output()
+print(json.dumps({"status": response.status_code, "headers": dict(response.headers), "cookies": cookies}))
+"""
+
+
+def test_production_responses_carry_the_security_headers(tmp_path):
+    # The sign-in page needs no database; the one in DATABASE_URL is never reached.
+    result = subprocess.run(
+        [sys.executable, "-c", HEADERS_PROBE], cwd=ROOT, env=production_env(tmp_path), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    response = json.loads(result.stdout)
+    headers = response["headers"]
+    assert response["status"] == 200
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "csrftoken=" in response["cookies"] and "Secure" in response["cookies"]
+
+
+def test_production_redirects_plain_http_to_https(tmp_path):
+    probe = HEADERS_PROBE.replace(', HTTP_X_FORWARDED_PROTO="https"', "")
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=production_env(tmp_path), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    response = json.loads(result.stdout)
+    assert response["status"] == 301
+    assert response["headers"]["Location"] == "https://presales.example.com/accounts/login/"
+
+
+def test_check_deploy_is_clean_under_production_settings(tmp_path):
+    env = production_env(tmp_path)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

@@ -10,7 +10,7 @@ from presales.models import ScenarioImport
 from presales.scenario import ScenarioError, load_scenario
 
 DEMO_NAME = "demo"
-DEMO_PASSWORD = "demo"  # noqa: S105 — the documented password of the demo accounts
+DEMO_PASSWORD = "demo"  # noqa: S105  # nosec B105  # the documented password of the demo accounts
 
 
 class Command(BaseCommand):
