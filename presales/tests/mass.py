@@ -7,10 +7,10 @@ it — 2xx with the server's values stored — never 400 and never with the forg
 """
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
+import pytest
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -33,9 +33,14 @@ FORGED_MONEY = "0.01"
 FORGED_ID = 987_654_321
 
 
-@dataclass
+# conftest.py's fixtures, read through the World when a case first asks for one.
+FIXTURES = ("rep", "other_rep", "engineer_user", "manager", "other_manager", "lead", "admin_user")
+FIXTURES += ("north", "east", "solution_a")
+
+
 class World:
-    """The personas of conftest plus what the writes act on, each built when first asked for."""
+    """The personas of conftest plus what the writes act on, each built when first asked for:
+    a case pays only for what it uses (most use a few of the eight personas)."""
 
     rep: User
     other_rep: User
@@ -48,11 +53,23 @@ class World:
     east: Region
     solution_a: Solution
 
-    def __post_init__(self):
+    def __init__(self, request: pytest.FixtureRequest):
+        self._request = request
         self.start, self.end = slot()  # next Monday 10–12, Shanghai: inside everyone's hours
         self.past_start, self.past_end = slot(weeks_ahead=-1)
-        fund(self.rep, self.start, self.past_start)
-        fund(self.other_rep, self.start)
+
+    def __getattr__(self, name: str):
+        if name in FIXTURES:
+            return self._request.getfixturevalue(name)
+        raise AttributeError(name)
+
+    def _budget(self, rep: User, moment: dt.datetime) -> Budget:
+        # Opened on first use: most cases need one budget or none, and opening one costs queries.
+        budget = Budget.objects.filter(owner=rep, period=_period(moment)).first()
+        if budget is None:
+            fund(rep, moment)
+            budget = Budget.objects.get(owner=rep, period=_period(moment))
+        return budget
 
     @cached_property
     def wang(self) -> Engineer:
@@ -70,17 +87,18 @@ class World:
     def other_opportunity(self) -> Opportunity:
         return make_opportunity(self.other_rep, region=self.north, solution=self.solution_a)
 
-    @cached_property
+    @property
     def budget(self) -> Budget:
-        return Budget.objects.get(owner=self.rep, period=_period(self.start))
+        return self._budget(self.rep, self.start)
 
-    @cached_property
+    @property
     def other_budget(self) -> Budget:
-        return Budget.objects.get(owner=self.other_rep, period=_period(self.start))
+        return self._budget(self.other_rep, self.start)
 
     def book(self, *, opportunity=None, engineer=None, past: bool = False) -> Booking:
         """Wang (by default) booked for 2 hours: next Monday, or last Monday when ``past``."""
         start, end = (self.past_start, self.past_end) if past else (self.start, self.end)
+        self._budget(self.rep, start)
         return booking_create(
             by=self.rep,
             engineer=engineer or self.wang,
@@ -124,6 +142,7 @@ class World:
 
     def grab_order(self, *, grabbed: bool = False):
         self.wang, self.li  # noqa: B018 - both are invited
+        self._budget(self.rep, self.start)  # for the confirmation
         order = post(self.rep, self.opportunity)
         return grab_order_grab(grab_order=order, by=self.engineer_user) if grabbed else order
 
