@@ -11,9 +11,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.messages import get_messages
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.authtoken.models import Token
@@ -771,3 +772,56 @@ def test_objects_without_an_update_endpoint_refuse_put_and_patch(world, name, me
     response = getattr(client, method)(url.format(instance.pk), body, format="json")
     assert response.status_code == 405
     assert_not_taken(instance, body)
+
+
+# --- the admin -------------------------------------------------------------------------------
+
+# The admin edits reference data, people and configuration. A workflow's objects (escalations,
+# hotline requests, grab orders with their invitations and questions) move only through their
+# services, which check, lock, book and notify; their admin pages only read.
+ADMIN_EDITS = {
+    "auth.Group",
+    "authtoken.TokenProxy",
+    "presales.Region",
+    "presales.Skill",
+    "presales.Solution",
+    "presales.Rate",
+    "presales.User",
+    "presales.Customer",
+    "presales.Opportunity",
+    "budgeting.BudgetPolicy",
+    "budgeting.SalesTarget",
+    "budgeting.Attainment",
+    "dispatch.Engineer",
+    "dispatch.DeliveryCentre",
+}
+
+
+def test_the_admin_only_reads_what_services_write(rf, client, admin_user):
+    request = rf.get("/admin/")
+    request.user = admin_user
+    client.force_login(admin_user)
+    for model, model_admin in admin.site._registry.items():
+        label = model._meta.label
+        if label in ADMIN_EDITS:
+            continue
+        editable = set(model_admin.get_fields(request)) - set(model_admin.get_readonly_fields(request))
+        assert not editable, f"{label}: the admin can set {sorted(editable)}"
+        assert not model_admin.has_add_permission(request), f"{label}: the admin can add one"
+        changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        assert client.get(changelist).status_code == 200, label
+
+
+def test_the_admin_cannot_hand_a_grab_order_to_another_engineer(world, client):
+    order = world.grab_order(grabbed=True)
+    client.force_login(world.admin_user)
+    forged = {"winner": world.li.pk, "status": GrabOrderStatus.CONFIRMED, "uplift_percent": 0, "booking": FORGED_ID}
+    response = client.post(reverse("admin:grabbing_graborder_change", args=[order.pk]), forged)
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.winner, order.status, order.uplift_percent, order.booking) == (
+        world.wang,
+        GrabOrderStatus.GRABBED,
+        50,
+        None,
+    )
