@@ -1,10 +1,13 @@
-"""Mass assignment through the API: every POST/PUT/PATCH, with forged server-set fields.
+"""Mass assignment: every write of the API, of the pages and of the admin, with forged
+server-set fields (owner, status, money, timestamps, ids, winner, who decided …).
 
-One table, WRITES, keyed by (method, route) as the URL resolver lists them: a write endpoint that
-is added without a row here fails test_every_api_write_is_in_the_table. Each row sends a valid
-request plus forged owner/status/money/timestamps/ids and checks that the request succeeded
-(the contract ignores server-set fields, it does not refuse them) and that the stored object holds
-the server's values. Objects without an update endpoint answer PUT/PATCH with 405 and keep theirs.
+One table of cases: API keyed by (method, route) as the URL resolver lists them, PAGES by the
+page route that does the same write (the same case runs through both). A write endpoint added
+without a row fails test_every_api_write_is_in_the_table; a page, until it is in PAGES or in
+PAGES_WITHOUT_FORGEABLE_WRITES. Each case sends a valid request plus forged fields and checks
+that the request succeeded — the contract ignores server-set fields, it does not refuse them —
+and that the stored object holds the server's values. Objects without an update endpoint answer
+PUT/PATCH with 405 and keep theirs; the admin edits reference data only and reads the rest.
 """
 
 import datetime as dt
