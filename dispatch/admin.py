@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from dispatch.models import DeliveryCentre, Engineer, EngineerSkill, Escalation, HotlineRequest, TimeOff, WorkingHours
+from presales.admin import ServiceWrittenMixin
 
 
 class EngineerSkillInline(admin.TabularInline):
@@ -35,22 +36,14 @@ class DeliveryCentreAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Escalation)
-class EscalationAdmin(SimpleHistoryAdmin):
+class EscalationAdmin(ServiceWrittenMixin, SimpleHistoryAdmin):
     # Decisions go through dispatch.escalations (emails, checks); the admin only reads them.
     list_display = ["__str__", "status", "requested_by", "requested_at", "decided_by", "decided_at", "valid_until"]
     list_filter = ["status"]
-    readonly_fields = [field.name for field in Escalation._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(HotlineRequest)
-class HotlineRequestAdmin(SimpleHistoryAdmin):
+class HotlineRequestAdmin(ServiceWrittenMixin, SimpleHistoryAdmin):
     # Asked and answered through dispatch.hotline; the admin only reads them.
     list_display = ["__str__", "solution", "urgency", "status", "engineer", "requested_at", "answered_at"]
     list_filter = ["status", "urgency", "solution"]
-    readonly_fields = [field.name for field in HotlineRequest._meta.fields]
-
-    def has_add_permission(self, request):
-        return False

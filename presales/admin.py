@@ -6,6 +6,18 @@ from simple_history.admin import SimpleHistoryAdmin
 from presales.models import Customer, Opportunity, Rate, Region, RoleAssignment, ScenarioImport, Skill, Solution, User
 
 
+class ServiceWrittenMixin:
+    """Objects only their services write: the services check, lock, book, reserve and notify,
+    and an admin form would do none of it (set a grab order's winner, approve an escalation
+    with no email). The admin reads them and their history."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in [*self.model._meta.fields, *self.model._meta.many_to_many]]
+
+    def has_add_permission(self, request):
+        return False
+
+
 @admin.register(Region, Skill)
 class CodedAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name"]
@@ -65,3 +77,6 @@ class OpportunityAdmin(SimpleHistoryAdmin):
 class ScenarioImportAdmin(admin.ModelAdmin):
     list_display = ["name", "loaded_at", "loaded_by", "sha256"]
     readonly_fields = ["name", "sha256", "loaded_at", "loaded_by", "summary"]
+
+    def has_add_permission(self, request):
+        return False  # written by load_scenario only
