@@ -21,9 +21,17 @@ from dispatch.bookings import booking_create, check_stage, check_window, lock_en
 from dispatch.models import Booking, Engineer
 from dispatch.selectors import engineer_search
 from grabbing.models import MAX_UPLIFT, GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
+from grabbing.selectors import grab_order_list
 from grabbing.tasks import notify_grabbed, notify_invited
 from presales.choices import Role
-from presales.exceptions import AlreadyGrabbed, InvalidState, NotFound, SlotUnavailable, ValidationFailed
+from presales.exceptions import (
+    AlreadyGrabbed,
+    InvalidState,
+    NotFound,
+    PermissionDenied,
+    SlotUnavailable,
+    ValidationFailed,
+)
 from presales.models import Opportunity, Region, Skill, Solution, User
 
 MAX_QUESTION = 2000
@@ -163,8 +171,13 @@ def _locked(order: GrabOrder) -> GrabOrder:
 
 
 def _require_owner(order: GrabOrder, by: User) -> None:
-    if order.opportunity.owner_id != by.pk and not by.has_role(Role.ADMIN):
-        raise NotFound(_("Grab order not found."))
+    if order.opportunity.owner_id == by.pk or by.has_role(Role.ADMIN):
+        return
+    # Who may see the order (an invited engineer, the region's manager) is refused; anyone else
+    # learns nothing of it, as for an order that does not exist.
+    if grab_order_list(user=by).filter(pk=order.pk).exists():
+        raise PermissionDenied(_("Only the rep who posted the grab order decides on it."))
+    raise NotFound(_("Grab order not found."))
 
 
 def _require_status(order: GrabOrder, *allowed: str) -> None:

@@ -27,8 +27,9 @@ from monitoring.models import (
     UtilisationSnapshot,
 )
 from monitoring.notifications import notify_alert_opened
+from monitoring.selectors import alert_list
 from presales.choices import Role
-from presales.exceptions import InvalidState, NotFound
+from presales.exceptions import InvalidState, NotFound, PermissionDenied
 from presales.models import Region, User
 
 # The counts each kind of surge watches.
@@ -310,6 +311,10 @@ def can_manage(*, user: User, region: Region) -> bool:
 def _locked_alert(alert: Alert, user: User) -> Alert:
     alert = Alert.objects.select_for_update().select_related("region").get(pk=alert.pk)
     if not can_manage(user=user, region=alert.region):
+        # A watcher of the region (a delivery-centre lead) sees the alert but does not handle it;
+        # anyone else learns nothing of it.
+        if alert_list(user=user).filter(pk=alert.pk).exists():
+            raise PermissionDenied(_("Only a manager of the region acknowledges or resolves its alerts."))
         raise NotFound(_("Alert not found."))
     return alert
 

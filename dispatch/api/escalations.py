@@ -13,6 +13,8 @@ from rest_framework.response import Response
 from dispatch import escalations as services
 from dispatch.models import Escalation
 from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
+from presales.api.permissions import HasRole
+from presales.choices import Role
 from presales.models import Opportunity
 from presales.selectors import opportunity_list
 
@@ -72,6 +74,13 @@ class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def get_queryset(self):
         return services.escalations_visible_to(self.request.user)
+
+    def get_permissions(self):
+        # Only reps ask (on their own opportunities): anyone else is refused for their role, as
+        # on bookings and grab orders, instead of learning whether the opportunity is theirs.
+        if self.action == "create":
+            return [HasRole.of(Role.SALES)()]
+        return super().get_permissions()
 
     @extend_schema(
         request=EscalationCreateSerializer,

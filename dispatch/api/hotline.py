@@ -9,6 +9,8 @@ from rest_framework.response import Response
 from dispatch import hotline as services
 from dispatch.models import HotlineRequest, HotlineUrgency
 from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
+from presales.api.permissions import HasRole
+from presales.choices import Role
 from presales.models import Opportunity, Solution
 from presales.selectors import opportunity_list
 
@@ -73,6 +75,13 @@ class HotlineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_queryset(self):
         return services.hotline_visible_to(self.request.user)
+
+    def get_permissions(self):
+        # Only reps ask (on their own opportunities): anyone else is refused for their role, as
+        # on bookings and grab orders, instead of learning whether the opportunity is theirs.
+        if self.action == "create":
+            return [HasRole.of(Role.SALES)()]
+        return super().get_permissions()
 
     @extend_schema(request=HotlineCreateSerializer, responses={201: HotlineSerializer}, parameters=[IDEMPOTENCY_KEY])
     def create(self, request: Request) -> Response:

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
@@ -54,6 +55,10 @@ def exception_handler(exc, context):
         # A model's full_clean() inside a service: same 400 as a serializer's.
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(_validation_body(detail), status=400)
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        # Deleting reference data that is still used (a region with customers): refused, not a 500.
+        detail = _("It is still in use and cannot be deleted.")
+        return Response({"code": "invalid_state", "detail": detail}, status=409)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -170,6 +170,16 @@ def test_admins_write_reference_data(api, admin_user):
     assert "hourly_rate" in response.json()["fields"]
 
 
+def test_reference_data_still_in_use_is_not_deleted(api, admin_user, north, solution_a):
+    OpportunityFactory(customer=CustomerFactory(region=north), solution=solution_a, owner=admin_user)
+    client = api.as_user(admin_user)
+    for url in ("/api/v1/regions/north/", "/api/v1/solutions/A/"):
+        response = client.delete(url)
+        assert (response.status_code, response.json()["code"]) == (409, "invalid_state")
+    assert Region.objects.filter(code="north").exists()
+    assert client.delete("/api/v1/regions/", format="json").status_code == 405  # the list is not deleted
+
+
 def test_customer_filters(api, rep, north, east):
     CustomerFactory(region=north, tier="A")
     CustomerFactory(region=east, tier="B")
