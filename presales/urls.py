@@ -24,6 +24,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler404 = "presales.api.errors.page_not_found"
+
 admin.site.site_header = admin.site.site_title = "Presales Dispatch"
 if settings.DEBUG:
     admin.site.site_header += " (DEBUG)"

@@ -118,6 +118,23 @@ def test_a_page_past_the_end_is_404(api, rep):
     assert response.json()["code"] == "not_found"
 
 
+def test_a_url_under_the_api_that_matches_no_route_is_a_json_404(api, rep):
+    for url in ("/api/v1/opportunities/abc/visibility/", "/api/v1/regions/a.b/", "/api/v1/nothing-here/"):
+        response = api.as_user(rep).get(url)
+        assert (response.status_code, response["Content-Type"]) == (404, "application/json"), url
+        assert response.json()["code"] == "not_found"
+    page = api.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_deleting_reference_data_still_in_use_is_a_409_in_use(api, admin_user, rep, north):
+    OpportunityFactory(customer__region=north, owner=rep)
+    response = api.as_user(admin_user).delete("/api/v1/regions/north/")
+    assert response.status_code == 409
+    assert response.json()["code"] == "in_use"
+    assert api.get("/api/v1/regions/north/").status_code == 200
+
+
 @pytest.mark.parametrize(
     ("value", "ok"),
     [
@@ -138,3 +155,4 @@ def test_times_without_an_offset_are_refused(value, ok):
         with pytest.raises(serializers.ValidationError) as error:
             field.to_internal_value(value)
         assert "offset" in str(error.value.detail[0]).lower() or "UTC" in str(error.value.detail[0])
+
