@@ -171,3 +171,12 @@ def test_times_without_an_offset_are_refused(value, ok):
             field.to_internal_value(value)
         assert "offset" in str(error.value.detail[0]).lower() or "UTC" in str(error.value.detail[0])
 
+
+@pytest.mark.parametrize("value", ["1900-06-01T12:00:00+08:00", "2100-01-01T00:00:00Z", "0089-10-13T00:00:00Z"])
+def test_times_outside_2000_to_2099_are_refused(value):
+    # Shanghai's offset before 1901 was +08:05:43: no RFC 3339 time could answer with it.
+    from rest_framework import serializers
+
+    with pytest.raises(serializers.ValidationError) as error:
+        AwareDateTimeField().to_internal_value(value)
+    assert error.value.detail[0].code == "out_of_range"
