@@ -82,3 +82,11 @@ class NotEligible(ApplicationError):
     code = "not_eligible"
     status = 409
     default_message = _("This engineer is not eligible for this opportunity.")
+
+
+class InUse(ApplicationError):
+    """A delete refused because other records still point at the object (PROTECT/RESTRICT)."""
+
+    code = "in_use"
+    status = 409
+    default_message = _("Other records still refer to this; change or remove them first.")

@@ -25,6 +25,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler404 = "presales.api.errors.page_not_found"
+
 admin.site.site_header = admin.site.site_title = "Presales Dispatch"
 admin.site.login_form = AdminSignInForm  # the admin's sign-in is throttled like the others
 if settings.DEBUG:

@@ -66,7 +66,9 @@ class GrabOrderSerializer(serializers.ModelSerializer):
     credited_hours = serializers.DecimalField(
         max_digits=8, decimal_places=2, read_only=True, help_text="hours × (1 + uplift): what the engineer is credited."
     )
-    engineer = serializers.PrimaryKeyRelatedField(source="winner", read_only=True, help_text="The grabbing engineer.")
+    engineer = serializers.PrimaryKeyRelatedField(
+        source="winner", read_only=True, allow_null=True, help_text="The grabbing engineer; null while nobody has."
+    )
     engineer_name = serializers.CharField(source="winner.name", read_only=True, allow_null=True, default=None)
     invited = serializers.SerializerMethodField()
 

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from monitoring.models import Alert, CellSnapshot
+from presales.api.fields import PlausibleDateField
 
 RATIO = {"max_digits": 6, "decimal_places": 4, "allow_null": True, "read_only": True}
 
@@ -82,7 +83,7 @@ class AlertSerializer(serializers.ModelSerializer):
 
 
 class RecomputeRequestSerializer(serializers.Serializer):
-    date = serializers.DateField(required=False, help_text="Recompute the window ending at this date's midnight.")
+    date = PlausibleDateField(required=False, help_text="Recompute the window ending at this date's midnight.")
 
 
 class RecomputeQueuedSerializer(serializers.Serializer):

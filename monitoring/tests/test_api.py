@@ -130,3 +130,10 @@ def test_alert_list_queries_do_not_grow_with_alerts(api, week):
     with CaptureQueriesContext(connection) as all_of_them:
         client.get("/api/v1/alerts/", {"page_size": 50})
     assert len(one) == len(all_of_them)
+
+
+def test_recompute_of_a_date_outside_2000_to_2099_is_a_400(api, manager):
+    # Midnight of 0089-10-13 in Shanghai has the offset +08:05:43, which the answer cannot carry.
+    response = api.as_user(manager).post("/api/v1/monitoring/recompute/", {"date": "0089-10-13"}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["date"]

@@ -3,13 +3,14 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from presales.exceptions import ApplicationError
+from presales.exceptions import ApplicationError, InUse
 
 # DRF's own codes where the contract names them differently.
 CODE_OVERRIDES = {
@@ -41,6 +42,9 @@ def _validation_body(detail) -> dict:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        # Deleting a region, skill or customer that others still use: a conflict, not a crash.
+        exc = InUse()
     if isinstance(exc, ApplicationError):
         if exc.code == "invalid":
             body = _validation_body(exc.fields or {"non_field_errors": [str(exc.message)]})
@@ -55,10 +59,6 @@ def exception_handler(exc, context):
         # A model's full_clean() inside a service: same 400 as a serializer's.
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(_validation_body(detail), status=400)
-    if isinstance(exc, (ProtectedError, RestrictedError)):
-        # Deleting reference data that is still used (a region with customers): refused, not a 500.
-        detail = _("It is still in use and cannot be deleted.")
-        return Response({"code": "invalid_state", "detail": detail}, status=409)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -75,6 +75,15 @@ def exception_handler(exc, context):
         code = CODE_OVERRIDES.get(type(exc), exc.default_code)
         response.data = {"code": code, "detail": str(exc.detail)}
     return response
+
+
+def page_not_found(request, exception):
+    """Django's 404 handler: a URL under /api/ that matches no route (``/bookings/abc/``) answers
+    the API's error body, not the HTML page meant for people."""
+    if request.path.startswith("/api/"):
+        not_found = exceptions.NotFound()
+        return JsonResponse({"code": not_found.default_code, "detail": str(not_found.detail)}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 class ErrorSerializer(serializers.Serializer):

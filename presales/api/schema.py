@@ -12,16 +12,23 @@ class AutoSchema(openapi.AutoSchema):
         if direction != "response":
             return responses
         public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
+        paginated = self._is_list_view() and self._get_paginator() is not None
         errors = {"429": ErrorSerializer}
-        if self.method in ("POST", "PUT", "PATCH") or self._is_list_view():
+        if self.method in ("POST", "PUT", "PATCH") or self._is_list_view() or self._has_query_parameters():
             errors["400"] = ValidationErrorSerializer
         if not public:
             errors["401"] = ErrorSerializer
             errors["403"] = ErrorSerializer
-        if "{" in self.path:
+        if "{" in self.path or paginated:  # a page past the last one is a 404 (DRF's pagination)
             errors["404"] = ErrorSerializer
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             errors["409"] = ErrorSerializer
+        if self.method in ("POST", "PUT", "PATCH"):
+            errors["415"] = ErrorSerializer  # a body that is not JSON
         for status, serializer in errors.items():
             responses.setdefault(status, self._get_response_for_code(serializer, status, direction=direction))
         return responses
+
+    def _has_query_parameters(self) -> bool:
+        # A query parameter the view validates (a schedule's from/to) can be refused with a 400.
+        return any(parameter.get("in") == "query" for parameter in self._get_parameters())

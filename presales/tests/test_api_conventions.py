@@ -118,6 +118,38 @@ def test_a_page_past_the_end_is_404(api, rep):
     assert response.json()["code"] == "not_found"
 
 
+@pytest.mark.parametrize("query", ["page_size=ten", "page_size=0", "page=", "page=-1", "page=1&page=2", "page=²"])
+def test_a_page_or_page_size_that_is_not_a_whole_number_is_a_400(api, rep, query):
+    response = api.as_user(rep).get(f"/api/v1/regions/?{query}")
+    assert response.status_code == 400
+    name = query.partition("=")[0]
+    assert response.json()["code"] == "invalid" and list(response.json()["fields"]) == [name]
+
+
+def test_a_url_under_the_api_that_matches_no_route_is_a_json_404(api, rep):
+    for url in ("/api/v1/opportunities/abc/visibility/", "/api/v1/regions/a.b/", "/api/v1/nothing-here/"):
+        response = api.as_user(rep).get(url)
+        assert (response.status_code, response["Content-Type"]) == (404, "application/json"), url
+        assert response.json()["code"] == "not_found"
+    page = api.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_deleting_reference_data_still_in_use_is_a_409_in_use(api, admin_user, rep, north):
+    OpportunityFactory(customer__region=north, owner=rep)
+    response = api.as_user(admin_user).delete("/api/v1/regions/north/")
+    assert response.status_code == 409
+    assert response.json()["code"] == "in_use"
+    assert api.get("/api/v1/regions/north/").status_code == 200
+
+
+def test_a_body_that_is_not_json_is_a_415(api, admin_user):
+    response = api.as_user(admin_user).post("/api/v1/regions/", {"code": "west", "name": "West"}, format="multipart")
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert api.get("/api/v1/regions/west/").status_code == 404
+
+
 @pytest.mark.parametrize(
     ("value", "ok"),
     [
@@ -138,3 +170,13 @@ def test_times_without_an_offset_are_refused(value, ok):
         with pytest.raises(serializers.ValidationError) as error:
             field.to_internal_value(value)
         assert "offset" in str(error.value.detail[0]).lower() or "UTC" in str(error.value.detail[0])
+
+
+@pytest.mark.parametrize("value", ["1900-06-01T12:00:00+08:00", "2100-01-01T00:00:00Z", "0089-10-13T00:00:00Z"])
+def test_times_outside_2000_to_2099_are_refused(value):
+    # Shanghai's offset before 1901 was +08:05:43: no RFC 3339 time could answer with it.
+    from rest_framework import serializers
+
+    with pytest.raises(serializers.ValidationError) as error:
+        AwareDateTimeField().to_internal_value(value)
+    assert error.value.detail[0].code == "out_of_range"

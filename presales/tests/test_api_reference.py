@@ -175,7 +175,7 @@ def test_reference_data_still_in_use_is_not_deleted(api, admin_user, north, solu
     client = api.as_user(admin_user)
     for url in ("/api/v1/regions/north/", "/api/v1/solutions/A/"):
         response = client.delete(url)
-        assert (response.status_code, response.json()["code"]) == (409, "invalid_state")
+        assert (response.status_code, response.json()["code"]) == (409, "in_use")
     assert Region.objects.filter(code="north").exists()
     assert client.delete("/api/v1/regions/", format="json").status_code == 405  # the list is not deleted
 

@@ -63,6 +63,18 @@ def test_schema_documents_the_error_format(schema):
     assert any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
 
 
+def test_schema_documents_what_the_server_answers(schema):
+    """What the API fuzzing (test_api_fuzz.py) found the server answering beyond the schema."""
+    paths = schema["paths"]
+    assert "404" in paths["/api/v1/regions/"]["get"]["responses"]  # a page past the end
+    assert "400" in paths["/api/v1/engineers/{id}/schedule/"]["get"]["responses"]  # from/to refused
+    assert "415" in paths["/api/v1/bookings/"]["post"]["responses"]  # a body that is not JSON
+    assert list(paths["/api/v1/bookings/"]["post"]["requestBody"]["content"]) == ["application/json"]
+    page_size = next(p for p in paths["/api/v1/regions/"]["get"]["parameters"] if p["name"] == "page_size")
+    assert page_size["schema"] == {"type": "integer", "minimum": 1}
+    assert schema["components"]["schemas"]["GrabOrder"]["properties"]["engineer"]["nullable"] is True
+
+
 def test_schema_and_docs_are_served_without_a_cdn(client):
     assert client.get("/api/v1/schema/").status_code == 200
     docs = client.get("/api/v1/docs/")
