@@ -26,6 +26,7 @@ from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage, Role
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, SlotUnavailable, ValidationFailed
 from presales.models import Opportunity, Rate, User
 from presales.money import money
+from presales.outbox import enqueue
 
 MAX_BOOKING = dt.timedelta(days=31)
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL's SQLSTATE for dispatch_booking_no_overlap
@@ -187,7 +188,7 @@ def booking_create(
                 reason=_("Booking #%(id)s: %(engineer)s") % {"id": booking.pk, "engineer": engineer.name},
             )
             if notify:
-                notify_engineer.delay_on_commit(booking.pk, "booked")
+                enqueue(notify_engineer, booking.pk, "booked")
     except IntegrityError as error:  # the exclusion constraint (PostgreSQL) caught an overlap
         raise _overlap_refused(error) from error
     return booking
@@ -251,7 +252,7 @@ def booking_cancel(*, booking: Booking, by: User, reason: str = "", now: dt.date
         by=by,
         reason=_("Booking #%(id)s cancelled") % {"id": booking.pk},
     )
-    notify_engineer.delay_on_commit(booking.pk, "cancelled")
+    enqueue(notify_engineer, booking.pk, "cancelled")
     return booking
 
 
@@ -348,7 +349,7 @@ def booking_reschedule(
             booking.acknowledged_at = booking.acknowledged_by = None
             booking.save()
             budget_reserve(budget=booking.budget, amount=cost, booking_id=booking.pk, by=by, reason=reason)
-            notify_engineer.delay_on_commit(booking.pk, "rescheduled")
+            enqueue(notify_engineer, booking.pk, "rescheduled")
     except IntegrityError as error:
         raise _overlap_refused(error) from error
     return booking
@@ -426,8 +427,8 @@ def booking_reassign(*, booking: Booking, by: User, engineer: Engineer, now: dt.
                 reason=_("Booking #%(id)s: %(engineer)s, reassigned from #%(old)s")
                 % {"id": new.pk, "engineer": new_engineer.name, "old": old.pk},
             )
-            notify_engineer.delay_on_commit(old.pk, "cancelled")
-            notify_engineer.delay_on_commit(new.pk, "booked")
+            enqueue(notify_engineer, old.pk, "cancelled")
+            enqueue(notify_engineer, new.pk, "booked")
     except IntegrityError as error:
         raise _overlap_refused(error) from error
     return new

@@ -20,6 +20,7 @@ from dispatch.tasks import notify_escalation
 from presales.choices import Role
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from presales.models import Opportunity, User
+from presales.outbox import enqueue
 
 DEFAULT_PERIOD_DAYS = 30
 MAX_PERIOD_DAYS = 180
@@ -69,7 +70,7 @@ def escalation_request(
             _save(escalation, by, "requested")
     except IntegrityError as error:  # dispatch_escalation_one_pending
         raise InvalidState(_("An escalation of this opportunity is already waiting for a decision.")) from error
-    notify_escalation.delay_on_commit(escalation.pk, "requested")
+    enqueue(notify_escalation, escalation.pk, "requested")
     return escalation
 
 
@@ -109,7 +110,7 @@ def escalation_approve(
     escalation.decision_note = (note or "").strip()[:500]
     escalation.valid_until = now + dt.timedelta(days=days)
     _save(escalation, by, "approved")
-    notify_escalation.delay_on_commit(escalation.pk, "approved")
+    enqueue(notify_escalation, escalation.pk, "approved")
     return escalation
 
 
@@ -124,5 +125,5 @@ def escalation_decline(
     escalation.decided_at, escalation.decided_by = now, by
     escalation.decision_note = (note or "").strip()[:500]
     _save(escalation, by, "declined")
-    notify_escalation.delay_on_commit(escalation.pk, "declined")
+    enqueue(notify_escalation, escalation.pk, "declined")
     return escalation

@@ -16,6 +16,7 @@ from dispatch.tasks import notify_hotline
 from presales.choices import Activity, Role
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from presales.models import Opportunity, Solution, User
+from presales.outbox import enqueue
 
 
 def hotline_visible_to(user: User) -> QuerySet[HotlineRequest]:
@@ -81,7 +82,7 @@ def hotline_request(
     )
     hotline._history_user = by
     hotline.save()
-    notify_hotline.delay_on_commit(hotline.pk)
+    enqueue(notify_hotline, hotline.pk)
     return hotline
 
 

@@ -33,6 +33,7 @@ from presales.exceptions import (
     ValidationFailed,
 )
 from presales.models import Opportunity, Region, Skill, Solution, User
+from presales.outbox import enqueue
 
 MAX_QUESTION = 2000
 
@@ -158,7 +159,7 @@ def grab_order_post(
     )
     order.invited = len(engineer_ids)
     if engineer_ids:
-        notify_invited.delay_on_commit(order.pk)
+        enqueue(notify_invited, order.pk)
     return order
 
 
@@ -246,7 +247,7 @@ def grab_order_grab(*, grab_order: GrabOrder, by: User, now: dt.datetime | None 
         invitation.save(update_fields=["status"])  # .update() wrote no history row
         order = GrabOrder.objects.select_related("opportunity__owner", "winner__user").get(pk=current.pk)
         _record(order, by, ["status", "winner", "grabbed_at"])
-        notify_grabbed.delay_on_commit(order.pk)
+        enqueue(notify_grabbed, order.pk)
     return order
 
 

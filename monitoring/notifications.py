@@ -12,7 +12,7 @@ from presales.models import User
 def notify_alert_opened(alert_id: int) -> int:
     """Email every manager of the alert's region, with the plan; returns how many were told.
 
-    Queued with delay_on_commit by the recompute, so an alert that rolls back sends nothing.
+    Queued after the commit (presales.outbox) by the recompute, so an alert that rolls back sends nothing.
     """
     alert = Alert.objects.select_related("region", "solution").filter(pk=alert_id).first()
     if alert is None:

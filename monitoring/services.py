@@ -31,6 +31,7 @@ from monitoring.selectors import alert_list
 from presales.choices import Role
 from presales.exceptions import InvalidState, NotFound, PermissionDenied
 from presales.models import Region, User
+from presales.outbox import enqueue
 
 # The counts each kind of surge watches.
 WATCHED = {
@@ -282,7 +283,7 @@ def _open_or_refresh(region_id, solution_id, kind, found: Surge, end) -> bool:
     alert_id = Alert.objects.get(
         region_id=region_id, solution_id=solution_id, kind=kind, status__in=ACTIVE_ALERT_STATUSES
     ).pk
-    notify_alert_opened.delay_on_commit(alert_id)
+    enqueue(notify_alert_opened, alert_id)
     return True
 
 

@@ -12,9 +12,9 @@ import datetime as dt
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 
 from monitoring.services import default_end, ensure_daily_snapshot, prune_snapshots, recompute
+from presales.outbox import enqueue
 
 PENDING_KEY = "monitoring:recompute-pending"
 # Below the broker's visibility timeout (asserted by a test of the configuration): a task
@@ -62,4 +62,4 @@ def request_recompute() -> None:
     changes within the delay share one run). Called on commit, so rolled-back work asks nothing."""
     delay = settings.MONITORING_RECOMPUTE_DEBOUNCE_SECONDS
     if cache.add(PENDING_KEY, "queued", timeout=delay + 60):
-        transaction.on_commit(lambda: recompute_cells.apply_async(countdown=delay))
+        enqueue(recompute_cells, countdown=delay)

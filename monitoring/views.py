@@ -21,6 +21,7 @@ from monitoring.tasks import recompute_cells
 from presales.choices import Role
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
+from presales.outbox import enqueue
 
 WATCHERS = (Role.MANAGER, Role.LEAD, Role.ADMIN)
 HANDLERS = (Role.MANAGER, Role.ADMIN)
@@ -186,7 +187,7 @@ def recompute(request):
             % {"cells": result.cells, "end": timezone.localtime(result.end).strftime("%Y-%m-%d %H:%M")},
         )
         return redirect(_dashboard_url(day))
-    recompute_cells.delay()
+    enqueue(recompute_cells)
     messages.success(request, _("Recompute requested: the figures refresh as soon as it has run."))
     return redirect(_dashboard_url())
 

@@ -1,12 +1,14 @@
 """The shared organisation: regions, solutions, skills, the rate card, customers,
 opportunities, and the people with their roles."""
 
+import uuid
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -245,3 +247,45 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class OutboxTask(models.Model):
+    """A task call written in the same transaction as the change it reports (an outbox).
+
+    Published to the broker after the commit and deleted once published; one the broker
+    refused (Redis down) stays here until ``presales.outbox.outbox_drain`` publishes it, so a
+    committed change never loses its email or recompute, and a rolled-back one never sends.
+    """
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="the Celery task id")
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    countdown = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("queued task")
+        verbose_name_plural = _("queued tasks")
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"
+
+
+class SentMail(models.Model):
+    """An email a task sent, keyed by the task id: a task redelivered after its worker was
+    killed (or republished from the outbox) skips the messages it already sent."""
+
+    task_id = models.CharField(max_length=255)
+    recipients = models.CharField(max_length=1000, help_text="the message's addresses, sorted, comma-separated")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task_id", "recipients"], name="presales_sentmail_unique_task_recipients"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} → {self.recipients}"

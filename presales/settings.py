@@ -179,8 +179,18 @@ STORAGES = {
 
 # --- Cache (throttling, idempotency) --------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# What the cache holds is advisory (throttle counters, the recompute's debounce and lock;
+# idempotency keys live in the database), so a Redis outage logs an error and the requests
+# go on (presales/cache.py); short timeouts keep each request from stalling on it.
+REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "presales.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -202,6 +212,11 @@ if os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL"):  # how often workers look 
         "unacked_restore_interval": int(os.environ["CELERY_UNACKED_RESTORE_INTERVAL"]),
         "unacked_restore_throttle": 1,
     }
+# Tasks are published from an outbox (presales/outbox.py): a publish that fails leaves the
+# call for the drain, so fail fast (one short retry) instead of stalling the request.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = REDIS_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_TIMEZONE = TIME_ZONE
@@ -212,6 +227,8 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-cells": {"task": "monitoring.recompute_cells", "schedule": crontab(minute="*/5")},
     # Orders expire at their start; a minute late is fine, the task is idempotent.
     "expire-grab-orders": {"task": "grabbing.expire_grab_orders", "schedule": crontab(minute="*")},
+    # Publishes the task calls the broker refused while it was down (presales/outbox.py).
+    "drain-outbox": {"task": "presales.drain_outbox", "schedule": crontab(minute="*")},
 }
 # Real-time control: recompute shortly after bookings, completions and ratings change.
 MONITORING_RECOMPUTE_ON_EVENTS = os.environ.get("MONITORING_RECOMPUTE_ON_EVENTS", "1") == "1"

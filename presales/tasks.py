@@ -1,7 +1,10 @@
 """Tasks of the organisation app."""
 
+import datetime as dt
+
 from celery import shared_task
 from django.db import connection
+from django.utils import timezone
 
 from presales.models import Region
 
@@ -10,3 +13,15 @@ from presales.models import Region
 def worker_health() -> dict:
     """Prove a worker reaches the broker and the database: used by health checks and CI."""
     return {"database": connection.vendor, "regions": sorted(Region.objects.values_list("code", flat=True))}
+
+
+@shared_task(name="presales.drain_outbox")
+def drain_outbox() -> dict:
+    """Publish queued task calls whose first publish failed (the broker was down) and forget old
+    sent-mail records; beat runs it every minute, so once Redis is back nothing waits longer."""
+    from presales.models import SentMail
+    from presales.outbox import outbox_drain
+
+    # A redelivery comes within the broker's visibility timeout (an hour); a week is plenty.
+    SentMail.objects.filter(sent_at__lt=timezone.now() - dt.timedelta(days=7)).delete()
+    return outbox_drain()

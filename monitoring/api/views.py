@@ -15,6 +15,7 @@ from monitoring.services import alert_acknowledge, alert_resolve, default_end
 from monitoring.tasks import recompute_cells
 from presales.api.permissions import HasRole
 from presales.choices import Role
+from presales.outbox import enqueue
 
 WATCHERS = HasRole.of(Role.MANAGER, Role.LEAD, Role.ADMIN)
 
@@ -87,5 +88,5 @@ class RecomputeView(APIView):
         data.is_valid(raise_exception=True)
         day = data.validated_data.get("date")
         end = selectors.day_end(day) if day else default_end()
-        recompute_cells.delay(end.isoformat() if day else None)
+        enqueue(recompute_cells, end.isoformat() if day else None)
         return Response({"queued": True, "end": end}, status=status.HTTP_202_ACCEPTED)

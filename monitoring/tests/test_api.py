@@ -112,10 +112,11 @@ def test_reps_and_engineers_are_refused(api, week, username):
     assert client.post("/api/v1/monitoring/recompute/").status_code == 403
 
 
-def test_recompute_is_queued_and_runs_in_process(api, week):
+def test_recompute_is_queued_and_runs_in_process(api, week, django_capture_on_commit_callbacks):
     CellSnapshot.objects.all().delete()
     Alert.objects.all().delete()
-    response = api.as_user(person("mgr_north")).post("/api/v1/monitoring/recompute/", {"date": "2026-06-15"})
+    with django_capture_on_commit_callbacks(execute=True):  # queued tasks are published on commit
+        response = api.as_user(person("mgr_north")).post("/api/v1/monitoring/recompute/", {"date": "2026-06-15"})
     assert response.status_code == 202
     assert response.json()["queued"] is True
     assert dt.datetime.fromisoformat(response.json()["end"]) == AS_OF

@@ -2,18 +2,24 @@
 
 import datetime as dt
 import signal
-import sqlite3
-import time
 from contextlib import contextmanager
 
-import psycopg
 import pytest
 from django.db import connection
 
 from monitoring.models import Alert, CellSnapshot
 from monitoring.services import recompute
 from presales.tests.scenario_files import load, reference_data, reference_path
-from presales.tests.workers import new_queue, require_broker, sender, start_worker, stop, wait_for
+from presales.tests.workers import (
+    new_queue,
+    other_session,
+    require_broker,
+    sender,
+    start_worker,
+    stop,
+    wait_for,
+    wait_until_blocked,
+)
 
 AS_OF = dt.datetime.fromisoformat(reference_data()["as_of"])
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -32,42 +38,12 @@ def state() -> tuple[list, list]:
 @contextmanager
 def snapshots_locked():
     """Another session holds the write lock the recompute needs, until the block ends."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        other = sqlite3.connect(db["NAME"], isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            other.execute("ROLLBACK")
-            other.close()
-        return
-    other = psycopg.connect(
-        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432
-    )
-    other.execute("LOCK TABLE monitoring_cellsnapshot IN EXCLUSIVE MODE")
-    try:
+    with other_session() as other:
+        if connection.vendor == "sqlite":
+            other.execute("BEGIN IMMEDIATE")
+        else:
+            other.execute("LOCK TABLE monitoring_cellsnapshot IN EXCLUSIVE MODE")
         yield
-    finally:
-        other.rollback()
-        other.close()
-
-
-def wait_until_blocked(timeout: float = 4.0) -> None:
-    """Until the worker waits on the lock (PostgreSQL shows it; SQLite: after the reads)."""
-    if connection.vendor == "sqlite":
-        time.sleep(3)
-        return
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.05)
-    pytest.fail("the worker never reached the locked write")
 
 
 def test_a_worker_recomputes_the_reference_week():
@@ -94,7 +70,7 @@ def test_a_task_whose_worker_is_killed_mid_task_is_redelivered_with_the_same_res
     first = start_worker(queue, **fast)
     with snapshots_locked():
         result = sender().send_task("monitoring.recompute_cells", args=[AS_OF.isoformat()], queue=queue)
-        wait_until_blocked()
+        wait_until_blocked(timeout=30)  # a loaded machine starts a worker slowly
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
     assert not CellSnapshot.objects.exists()  # nothing was written by the killed run

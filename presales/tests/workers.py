@@ -1,13 +1,16 @@
 """Real Celery workers on the real Redis broker, for tests that need one."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import pytest
 import redis
 from celery import Celery
@@ -74,3 +77,41 @@ def wait_for(result, process: subprocess.Popen | None = None, timeout: float = 6
         assert time.monotonic() < deadline, f"the task did not finish within {timeout} s"
         time.sleep(0.2)
     return result.get()
+
+
+@contextmanager
+def other_session():
+    """A second connection to the test database, as another process would have; whatever it
+    has not committed when the block ends is rolled back."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        other = sqlite3.connect(db["NAME"], isolation_level=None)
+    else:
+        other = psycopg.connect(
+            dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432
+        )
+    try:
+        yield other
+    finally:
+        if connection.vendor != "sqlite":
+            other.rollback()
+        elif other.in_transaction:
+            other.execute("ROLLBACK")
+        other.close()
+
+
+def wait_until_blocked(timeout: float = 4.0) -> None:
+    """Until the worker waits on a lock (PostgreSQL shows it; SQLite: after its reads)."""
+    if connection.vendor == "sqlite":
+        time.sleep(3)
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    pytest.fail("the worker never reached the locked write")
