@@ -102,11 +102,11 @@ def parse_args(argv=None):
     p.add_argument("--managers", type=int, default=5, help="managers reading the dashboard")
     p.add_argument("--race-share", type=float, default=0.1, help="share of slots also raced for by 2 more reps")
     p.add_argument("--slots", type=int, default=0, help="free slots to book (default: 80 per second of run)")
-    p.add_argument("--engineers", type=int, default=4000, help="engineers sampled for free slots")
+    p.add_argument("--engineers", type=int, default=0, help="engineers sampled for free slots (0: 1 per 4 slots)")
     p.add_argument("--weeks", type=int, default=12, help="book within the next N weeks")
     p.add_argument("--pgbench-seconds", type=int, default=30, help="0 skips pgbench")
     p.add_argument("--pgbench-clients", type=int, default=8)
-    p.add_argument("--pgbench-slots", type=int, default=20000)
+    p.add_argument("--pgbench-slots", type=int, default=0, help="free slots for pgbench (0: 500 per second)")
     p.add_argument("--skip-full-check", action="store_true", help="check double bookings among new bookings only")
     return p.parse_args(argv)
 
@@ -117,7 +117,7 @@ def parse_args(argv=None):
 def booking_queue(db, args, reps: list[tuple]) -> tuple[list[dict], dict]:
     """Booking requests, a raced slot's three next to each other, and how many slots are raced."""
     rnd = random.Random(args.seed)
-    slots = args.slots or int(80 * (args.duration + args.warmup)) + 100
+    slots = (args.slots or int(80 * (args.duration + args.warmup)) + 100) if args.mix["booking"] else 0
     t0 = time.perf_counter()
     free = integrity.free_slots(db, weeks=args.weeks, engineers=args.engineers, slots=slots, seed=args.seed)
     find_s = time.perf_counter() - t0
@@ -371,6 +371,24 @@ def http_load(args, db, plan: dict, phases: Timer) -> dict:
     return {"warm": warm, "measured": measured, "wall": wall, "cpu": cpu, "machine": mach, "server": server_info}
 
 
+def compare(http: dict, cpu: dict, pgbench: dict) -> dict:
+    """The app's bookings/s in the mixed load against pgbench's with bookings only, and the CPU
+    an app request costs (server + PostgreSQL + client) against a pgbench transaction's."""
+    app_cpu_ms = (cpu["server_cpu_s"] + cpu["postgres_cpu_s"] + cpu["client_cpu_s"]) * 1000 / max(1, http["requests"])
+    return {
+        "app_bookings_per_s": http["bookings_per_s"],
+        "pgbench_bookings_per_s": pgbench["bookings_per_s"],
+        "ratio": round(http["bookings_per_s"] / pgbench["bookings_per_s"], 4) if pgbench["bookings_per_s"] else None,
+        "app_cpu_ms_per_request": round(app_cpu_ms, 2),
+        "pgbench_cpu_ms_per_transaction": pgbench["cpu_ms_per_transaction"],
+        "cpu_ratio": round(app_cpu_ms / pgbench["cpu_ms_per_transaction"], 2)
+        if pgbench["cpu_ms_per_transaction"]
+        else None,
+        "note": "the app's bookings are 20 % of a mixed load, pgbench does bookings only; cpu_ratio compares the "
+        "cost of one request of the mix with one booking transaction in SQL",
+    }
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     phases = Timer()  # generate.py's: wall seconds per step, reported (the CI test must stay bounded)
@@ -396,7 +414,7 @@ def main(argv=None) -> int:
             args.database_url,
             clients=args.pgbench_clients,
             seconds=args.pgbench_seconds,
-            slots=args.pgbench_slots,
+            slots=args.pgbench_slots or 500 * args.pgbench_seconds,
             engineers=args.engineers,
             weeks=args.weeks,
             seed=args.seed + 2,
@@ -435,16 +453,7 @@ def main(argv=None) -> int:
         },
         "warmup": {"seconds": args.warmup, "requests": len(warm.results), "errors": warm_errors},
         "pgbench": pgbench,
-        "app_vs_pgbench": {
-            "app_bookings_per_s": http["bookings_per_s"],
-            "pgbench_bookings_per_s": pgbench["bookings_per_s"],
-            "ratio": round(http["bookings_per_s"] / pgbench["bookings_per_s"], 4)
-            if pgbench["bookings_per_s"]
-            else None,
-            "note": "the app's bookings are 20 % of a mixed load; pgbench does bookings only",
-        }
-        if pgbench
-        else None,
+        "app_vs_pgbench": compare(http, cpu, pgbench) if pgbench else None,
         "invariants": checks,
         "data": data_sizes(db),
         "machine": run["machine"],

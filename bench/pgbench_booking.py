@@ -92,6 +92,16 @@ def transaction_latencies(log_dir: str) -> list[float]:
     return ms
 
 
+def cpu_per_transaction(cpu: dict, transactions: int) -> dict:
+    """PostgreSQL's CPU per transaction, and with pgbench's own (the client) added."""
+    if not transactions:
+        return {"postgres_cpu_ms_per_transaction": None, "cpu_ms_per_transaction": None}
+    return {
+        "postgres_cpu_ms_per_transaction": round(cpu["postgres_cpu_s"] * 1000 / transactions, 2),
+        "cpu_ms_per_transaction": round((cpu["postgres_cpu_s"] + cpu["client_cpu_s"]) * 1000 / transactions, 2),
+    }
+
+
 def run(
     db, database_url: str, *, clients: int, seconds: int, slots: int, engineers: int, weeks: int, seed: int
 ) -> dict:
@@ -132,8 +142,6 @@ def run(
         "slots_prepared": prepared,
         "slots_exhausted": taken >= prepared,
         "prepare_s": round(prepare_s, 2),
-        "postgres_cpu_ms_per_transaction": round(cpu["postgres_cpu_s"] * 1000 / figures["transactions"], 2)
-        if figures["transactions"]
-        else None,
+        **cpu_per_transaction(cpu, figures["transactions"]),
         "cpu": cpu,
     }

@@ -113,3 +113,4 @@ def test_short_mixed_load_with_pgbench_keeps_every_invariant(bench_database):
     assert comparison["ratio"] == pytest.approx(
         comparison["app_bookings_per_s"] / comparison["pgbench_bookings_per_s"], rel=0.01
     )
+    assert comparison["app_cpu_ms_per_request"] > 0 and comparison["cpu_ratio"] > 0
