@@ -102,7 +102,7 @@ def parse_args(argv=None):
     p.add_argument("--managers", type=int, default=5, help="managers reading the dashboard")
     p.add_argument("--race-share", type=float, default=0.1, help="share of slots also raced for by 2 more reps")
     p.add_argument("--slots", type=int, default=0, help="free slots to book (default: 80 per second of run)")
-    p.add_argument("--engineers", type=int, default=0, help="engineers sampled for free slots (0: 1 per 4 slots)")
+    p.add_argument("--engineers", type=int, default=0, help="engineers sampled for free slots (0: 1 per 20 slots)")
     p.add_argument("--weeks", type=int, default=12, help="book within the next N weeks")
     p.add_argument("--pgbench-seconds", type=int, default=30, help="0 skips pgbench")
     p.add_argument("--pgbench-clients", type=int, default=8)
