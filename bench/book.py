@@ -30,6 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import integrity
 from common import (
     DEFAULT_URL,
     Client,
@@ -37,70 +38,11 @@ from common import (
     Server,
     api_token,
     connect,
+    cpu_per_request,
     data_sizes,
     latency_summary,
     machine,
 )
-
-FREE_SLOTS_SQL = """
-WITH days AS (
-    SELECT d::date AS day FROM generate_series(current_date + 2, current_date + 7 * %(weeks)s, interval '1 day') d
-    WHERE extract(isodow FROM d) < 6
-), eng AS (
-    SELECT id, time_zone FROM dispatch_engineer WHERE is_active ORDER BY random() LIMIT %(engineers)s
-), win(s, f) AS (VALUES (time '09:00', time '11:00'), (time '14:00', time '16:00'), (time '16:00', time '18:00')),
-cand AS (
-    SELECT e.id AS engineer, d.day, w.s, w.f, extract(isodow FROM d.day)::int AS dow,
-           (d.day + w.s)::timestamp AT TIME ZONE e.time_zone AS start,
-           (d.day + w.f)::timestamp AT TIME ZONE e.time_zone AS "end"
-    FROM eng e, days d, win w
-)
-SELECT engineer, start, "end" FROM cand c
-WHERE NOT EXISTS (SELECT 1 FROM dispatch_booking b WHERE b.engineer_id = c.engineer AND b.status <> 'cancelled'
-                  AND b.start < c."end" AND b."end" > c.start)
-  AND NOT EXISTS (SELECT 1 FROM dispatch_timeoff t WHERE t.engineer_id = c.engineer AND t.start < c."end" AND t."end" > c.start)
-  AND EXISTS (SELECT 1 FROM dispatch_workinghours h WHERE h.engineer_id = c.engineer AND h.weekday = c.dow
-              AND h.start <= c.s AND (h."end" >= c.f OR h."end" = time '00:00'))
-ORDER BY random() LIMIT %(slots)s
-"""
-
-DOUBLE_BOOKINGS_SQL = """
-SELECT count(*) FROM dispatch_booking a JOIN dispatch_booking b
-  ON a.engineer_id = b.engineer_id AND a.id < b.id
- AND tstzrange(a.start, a."end", '[)') && tstzrange(b.start, b."end", '[)')
-WHERE a.status <> 'cancelled' AND b.status <> 'cancelled'
-"""
-
-LEDGER_SQL = """
-WITH lines AS (
-    SELECT budget_id,
-           COALESCE(sum(amount) FILTER (WHERE kind = 'reserve'), 0) - COALESCE(sum(amount) FILTER (WHERE kind = 'release'), 0) AS reserved,
-           COALESCE(sum(amount) FILTER (WHERE kind = 'charge'), 0) AS spent
-    FROM budgeting_ledgerentry GROUP BY budget_id
-), open_bookings AS (
-    SELECT budget_id, sum(cost) AS reserved FROM dispatch_booking WHERE status IN ('booked', 'acknowledged') GROUP BY budget_id
-)
-SELECT count(*) AS budgets,
-       count(*) FILTER (WHERE b.reserved <> COALESCE(l.reserved, 0)) AS column_vs_ledger,
-       count(*) FILTER (WHERE b.spent <> COALESCE(l.spent, 0)) AS spent_vs_ledger,
-       count(*) FILTER (WHERE b.reserved <> COALESCE(o.reserved, 0)) AS column_vs_bookings,
-       sum(b.reserved) AS reserved_total
-FROM budgeting_budget b LEFT JOIN lines l ON l.budget_id = b.id LEFT JOIN open_bookings o ON o.budget_id = b.id
-"""
-
-NEW_BOOKINGS_LEDGER_SQL = """
-SELECT count(*) AS new_bookings,
-       count(*) FILTER (WHERE l.n IS DISTINCT FROM 1 OR l.amount <> b.cost OR l.budget_id <> b.budget_id) AS bad_reserve_lines,
-       count(*) FILTER (WHERE b.budget_id <> bu.id) AS wrong_budget
-FROM dispatch_booking b
-JOIN dispatch_workorder w ON w.id = b.work_order_id
-JOIN presales_opportunity o ON o.id = w.opportunity_id
-JOIN budgeting_budget bu ON bu.owner_id = o.owner_id AND bu.period = to_char(b.start AT TIME ZONE 'Asia/Shanghai', 'YYYY"Q"Q')
-LEFT JOIN (SELECT booking_id, count(*) AS n, sum(amount) AS amount, min(budget_id) AS budget_id
-           FROM budgeting_ledgerentry WHERE kind = 'reserve' AND booking_id > %(after)s GROUP BY booking_id) l
-       ON l.booking_id = b.id
-WHERE b.id > %(after)s
-"""
 
 
 def plan(db, args) -> tuple[list[list[dict]], dict]:
@@ -113,10 +55,7 @@ def plan(db, args) -> tuple[list[list[dict]], dict]:
         [args.reps],
     ).fetchall()
     t0 = time.perf_counter()
-    db.execute("SELECT setseed(%s)", [(args.seed % 1000) / 1000])
-    slots = db.execute(
-        FREE_SLOTS_SQL, {"weeks": args.weeks, "engineers": args.engineers, "slots": args.bookings}
-    ).fetchall()
+    slots = integrity.free_slots(db, weeks=args.weeks, engineers=args.engineers, slots=args.bookings, seed=args.seed)
     find_s = time.perf_counter() - t0
     stages = ["value_presentation", "bid_preparation", "bidding"]
     activities = ["exchange", "workshop", "case_visit", "poc", "solution_design", "bid_writing"]
@@ -212,20 +151,6 @@ def run(base: str, groups: list[list[dict]], clients: int) -> dict:
     }
 
 
-def cpu_per_request(cpu: dict, requests: int) -> dict:
-    """CPU milliseconds per request, and the throughput the 2 cores would give if the server,
-    PostgreSQL and the client had them to themselves (others' test suites excluded)."""
-    if not requests:
-        return {}
-    own = cpu["server_cpu_s"] + cpu["postgres_cpu_s"] + cpu["client_cpu_s"]
-    return {
-        "server_cpu_ms_per_request": round(cpu["server_cpu_s"] * 1000 / requests, 1),
-        "postgres_cpu_ms_per_request": round(cpu["postgres_cpu_s"] * 1000 / requests, 1),
-        "client_cpu_ms_per_request": round(cpu["client_cpu_s"] * 1000 / requests, 1),
-        "cpu_bound_requests_per_s_on_idle_machine": round((os.cpu_count() or 1) * requests / own, 1) if own else None,
-    }
-
-
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--database-url", default=DEFAULT_URL)
@@ -244,7 +169,7 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
 
     db = connect(args.database_url)
-    before_id = db.execute("SELECT COALESCE(max(id), 0) FROM dispatch_booking").fetchone()[0]
+    before_id = integrity.last_booking_id(db)
     groups, info = plan(db, argparse.Namespace(**{**vars(args), "bookings": args.bookings + args.warmup}))
     warm_groups, groups = [[g[0]] for g in groups[: args.warmup]], groups[args.warmup :]
     server = None if args.url else Server(args.database_url, workers=args.workers, threads=args.threads).start()
@@ -266,14 +191,7 @@ def main(argv=None) -> None:
             server.stop()
     load_after = [round(x, 2) for x in os.getloadavg()]
 
-    t0 = time.perf_counter()
-    if args.skip_full_check:
-        double = db.execute(DOUBLE_BOOKINGS_SQL.replace("WHERE", f"WHERE b.id > {before_id} AND")).fetchone()[0]
-    else:
-        double = db.execute(DOUBLE_BOOKINGS_SQL).fetchone()[0]
-    check_s = time.perf_counter() - t0
-    ledger = db.execute(LEDGER_SQL).fetchone()
-    new = db.execute(NEW_BOOKINGS_LEDGER_SQL, {"after": before_id}).fetchone()
+    checks = integrity.check(db, after_id=before_id, whole_table=not args.skip_full_check)
     expected_created = len(groups)
     out = {
         "benchmark": "POST /api/v1/bookings/ through gunicorn",
@@ -288,20 +206,15 @@ def main(argv=None) -> None:
         "clients": args.clients,
         "goal_bookings_per_s": 300,
         "goal_met": result["created"] / result["duration_s"] >= 300,
-        "double_bookings": double,
+        "double_bookings": checks["double_bookings"],
+        "budgets_below_zero": checks["budgets_below_zero"],
         "cpu": {**cpu, **cpu_per_request(cpu, result["requests"])},
-        "double_bookings_scope": "new bookings" if args.skip_full_check else "whole table",
+        "double_bookings_scope": checks["double_bookings_scope"],
         "expected": {"created": expected_created, "conflicts_409": sum(len(g) - 1 for g in groups)},
         "ledger_check": {
-            "budgets": ledger[0],
-            "reserved_column_vs_ledger_mismatches": ledger[1],
-            "spent_column_vs_ledger_mismatches": ledger[2],
-            "reserved_column_vs_open_bookings_mismatches": ledger[3],
-            "new_bookings": new[0],
-            "new_bookings_with_bad_reserve_line": new[1],
-            "new_bookings_on_wrong_budget": new[2],
-            "ok": ledger[1] == ledger[2] == ledger[3] == new[1] == new[2] == 0
-            and new[0] == result["created"] + (warm["created"] if warm else 0),
+            **checks["ledger_check"],
+            "ok": checks["violations"] == 0
+            and checks["ledger_check"]["new_bookings"] == result["created"] + (warm["created"] if warm else 0),
         },
         "details": {
             **{
@@ -319,7 +232,7 @@ def main(argv=None) -> None:
             },
             "warmup": {k: warm[k] for k in ("created", "requests", "duration_s", "statuses")} if warm else None,
             **info,
-            "double_booking_check_s": round(check_s, 1),
+            "double_booking_check_s": checks["double_booking_check_s"],
         },
         **data_sizes(db),
         "machine": {**mach, "loadavg_after": load_after},

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,6 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 DEFAULT_URL = "postgres://presales:presales@127.0.0.1:5432/presales_bench"
 PASSWORD = "bench-pass-123"
+# The Redis database of the bench server (cache, throttles, broker), flushed when it stops:
+# BENCH_REDIS_DB lets a test or a second bench run use its own.
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "13"))
 LOG_DIR = ROOT / "bench" / "var"
 
 
@@ -94,7 +98,7 @@ class Server:
         threads: int = 1,
         port: int = 0,
         worker_class: str | None = None,
-        redis_db: int = 13,
+        redis_db: int = REDIS_DB,
         extra_env: dict | None = None,
     ):
         self.port = port or free_port()
@@ -202,22 +206,30 @@ class Server:
 class Client:
     """One keep-alive HTTP/1.1 connection; JSON in and out."""
 
-    def __init__(self, base: str, token: str | None = None, timeout: float = 60):
+    def __init__(self, base: str, token: str | None = None, timeout: float = 60, cookie: str | None = None):
         from urllib.parse import urlparse
 
         parsed = urlparse(base)
         self.host, self.port = parsed.hostname, parsed.port or 80
-        self.token, self.timeout = token, timeout
+        self.token, self.timeout, self.cookie = token, timeout, cookie
         self.conn = None
 
     def _connect(self):
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
 
-    def request(self, method: str, path: str, body=None, token: str | None = None) -> tuple[int, object]:
+    def request(
+        self, method: str, path: str, body=None, token: str | None = None, cookie: str | None = None
+    ) -> tuple[int, object]:
+        """(status, parsed JSON or the first 500 characters of any other body). With a session
+        ``cookie`` instead of a token it reads pages as a signed-in browser would."""
         headers = {"Accept": "application/json", "Connection": "keep-alive"}
         token = token or self.token
+        cookie = cookie or self.cookie
         if token:
             headers["Authorization"] = f"Token {token}"
+        if cookie:
+            headers["Accept"] = "text/html"
+            headers["Cookie"] = cookie
         payload = None
         if body is not None:
             payload = json.dumps(body).encode()
@@ -262,9 +274,42 @@ def api_token(base: str, username: str, password: str = PASSWORD) -> str:
     return body["token"]
 
 
+def session_cookie(base: str, username: str, password: str = PASSWORD) -> str:
+    """Sign in through the login form (CSRF cookie and token, as a browser does); the session's
+    Cookie header for page requests."""
+    import re
+    from http.cookies import SimpleCookie
+    from urllib.parse import urlencode, urlparse
+
+    parsed = urlparse(base)
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port or 80, timeout=30)
+    conn.request("GET", "/accounts/login/")
+    response = conn.getresponse()
+    html = response.read().decode()
+    cookies = SimpleCookie()
+    cookies.load(response.getheader("Set-Cookie", ""))
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    form = urlencode({"username": username, "password": password, "csrfmiddlewaretoken": csrf})
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": f"csrftoken={cookies['csrftoken'].value}",
+        "Referer": f"{base}/accounts/login/",
+    }
+    conn.request("POST", "/accounts/login/", body=form, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    for header, value in response.getheaders():
+        if header.lower() == "set-cookie":
+            cookies.load(value)
+    if response.status != 302 or "sessionid" not in cookies:
+        raise RuntimeError(f"sign-in of {username}: {response.status}")
+    return f"sessionid={cookies['sessionid'].value}"
+
+
 def django_in_process(database_url: str, *, settings: str = "presales.settings", **extra: str) -> None:
     """Set up Django in this process against the benchmark database, as production runs it
-    (DEBUG off, Redis db 13 for cache and broker, quiet logs), for the in-process benchmarks."""
+    (DEBUG off, Redis db REDIS_DB for cache and broker, quiet logs), for the in-process benchmarks."""
     os.environ.update(
         DATABASE_URL=database_url,
         DEBUG="0",
@@ -272,8 +317,8 @@ def django_in_process(database_url: str, *, settings: str = "presales.settings",
         ALLOWED_HOSTS="testserver",
         SECURE_SSL_REDIRECT="0",
         SECURE_COOKIES="0",
-        CELERY_BROKER_URL="redis://127.0.0.1:6379/13",
-        REDIS_URL="redis://127.0.0.1:6379/13",
+        CELERY_BROKER_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
+        REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
         LOG_LEVEL="WARNING",
         **extra,
     )
@@ -314,10 +359,16 @@ def _machine_cpu() -> tuple[float, float]:
 
 class CpuMeter:
     """CPU seconds used during a run by: the gunicorn server, PostgreSQL backends of the bench
-    database, this client process, and the whole machine (others' test suites included)."""
+    database, this client process (with its children that ended, such as pgbench), and the whole
+    machine (others' test suites included).
 
-    def __init__(self, server_pgid: int | None, dbname: str):
-        self.server_pgid, self.dbname = server_pgid, dbname
+    A process that ends before ``stop`` takes its CPU time with it, so the meter also samples
+    every ``poll_s`` seconds and keeps the last figure seen of each process: pgbench's backends
+    live only as long as its run."""
+
+    def __init__(self, server_pgid: int | None, dbname: str, poll_s: float = 0.25):
+        self.server_pgid, self.dbname, self.poll_s = server_pgid, dbname, poll_s
+        self._done = threading.Event()
 
     def _sample(self):
         procs = _proc_cpu()
@@ -328,14 +379,28 @@ class CpuMeter:
             if cmd.startswith("postgres: ") and f" {self.dbname} " in cmd
         }
         t = os.times()
-        return server, pg, t.user + t.system, _machine_cpu(), time.perf_counter()
+        own = t.user + t.system + t.children_user + t.children_system
+        return server, pg, own, _machine_cpu(), time.perf_counter()
+
+    def _watch(self):
+        while not self._done.wait(self.poll_s):
+            server, pg, *_ = self._sample()
+            self.seen[0].update(server)
+            self.seen[1].update(pg)
 
     def start(self):
         self.before = self._sample()
+        self.seen = ({**self.before[0]}, {**self.before[1]})
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
         return self
 
     def stop(self) -> dict:
+        self._done.set()
+        self._thread.join()
         after = self._sample()
+        self.seen[0].update(after[0])
+        self.seen[1].update(after[1])
 
         def delta(a, b):
             return sum(cpu - a.get(pid, 0.0) for pid, cpu in b.items())
@@ -344,9 +409,23 @@ class CpuMeter:
         busy = after[3][0] - self.before[3][0]
         return {
             "wall_s": round(wall, 2),
-            "server_cpu_s": round(delta(self.before[0], after[0]), 2),
-            "postgres_cpu_s": round(delta(self.before[1], after[1]), 2),
+            "server_cpu_s": round(delta(self.before[0], self.seen[0]), 2),
+            "postgres_cpu_s": round(delta(self.before[1], self.seen[1]), 2),
             "client_cpu_s": round(after[2] - self.before[2], 2),
             "machine_busy_cpu_s": round(busy, 2),
             "machine_cores_busy": round(busy / wall, 2) if wall else None,
         }
+
+
+def cpu_per_request(cpu: dict, requests: int) -> dict:
+    """CPU milliseconds per request, and the throughput the 2 cores would give if the server,
+    PostgreSQL and the client had them to themselves (others' test suites excluded)."""
+    if not requests:
+        return {}
+    own = cpu["server_cpu_s"] + cpu["postgres_cpu_s"] + cpu["client_cpu_s"]
+    return {
+        "server_cpu_ms_per_request": round(cpu["server_cpu_s"] * 1000 / requests, 1),
+        "postgres_cpu_ms_per_request": round(cpu["postgres_cpu_s"] * 1000 / requests, 1),
+        "client_cpu_ms_per_request": round(cpu["client_cpu_s"] * 1000 / requests, 1),
+        "cpu_bound_requests_per_s_on_idle_machine": round((os.cpu_count() or 1) * requests / own, 1) if own else None,
+    }
