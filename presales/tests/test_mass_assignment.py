@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 from django.contrib import admin, messages
 from django.contrib.messages import get_messages
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -681,7 +681,10 @@ def recompute_window_follows_the_date(w: World, send: Send):
     w.wang  # noqa: B018 - an engineer's working hours give the cell figures to store
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     forged = {"end": FORGED_TIME, "window_end": FORGED_TIME, "queued": False, "status": "severe"}
-    response = send(w.manager, body=forged | {"date": yesterday.isoformat()})
+    # The recompute is queued through the outbox, published once the request's transaction
+    # commits: run those callbacks, as a committed request would.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = send(w.manager, body=forged | {"date": yesterday.isoformat()})
     if send.via == "api":
         assert response.status_code == 202
         assert response.data["end"] == day_end(yesterday) and response.data["queued"] is True
