@@ -14,6 +14,7 @@ from pathlib import Path
 import requests
 from django.conf import settings
 from django.test import override_settings
+from kombu import pools as kombu_pools
 
 from presales.celery import app
 
@@ -84,11 +85,14 @@ def redis_at(url: str):
 
 
 def _reset_broker_connections() -> None:
-    # Celery keeps a connection pool per app; drop it so the next publish uses the new URL.
+    # Celery keeps a connection pool per app, and kombu a global registry of connection and
+    # producer pools (used even by eager calls, which borrow a producer for its serializer):
+    # drop them all so the next publish connects to the new URL, not through a closed pool.
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    kombu_pools.reset()
 
 
 class PrivatePostgres:
