@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from book import FREE_SLOTS_SQL
+from integrity import FREE_SLOTS_SQL
 from common import DEFAULT_URL, connect, django_in_process
 
 
