@@ -161,6 +161,11 @@ class WorkingHours(models.Model):
         ordering = ["weekday", "start"]
         verbose_name = _("working hours")
         verbose_name_plural = _("working hours")
+        # The free-window search asks "who works on this weekday from at most this time until
+        # at least that time": an index-only scan (PostgreSQL) instead of a pass over the table.
+        indexes = [
+            models.Index(fields=["weekday", "start"], include=["end", "engineer"], name="dispatch_wh_weekday_start"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(weekday__gte=1, weekday__lte=7), name="dispatch_workinghours_iso_weekday"

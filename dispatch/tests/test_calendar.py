@@ -225,7 +225,8 @@ def test_a_window_in_the_repeated_hour_is_not_free_without_working_hours(north):
 
 # --- Property: the database search and availability.unavailability agree -------------------
 
-ZONES = ["Asia/Shanghai", "Europe/Berlin", "America/New_York"]
+# Singapore keeps Shanghai's clock and Paris Berlin's: the search tests such zones together.
+ZONES = ["Asia/Shanghai", "Asia/Singapore", "Europe/Berlin", "Europe/Paris", "America/New_York"]
 # Days around every change of both DST zones in 2026, and an ordinary week.
 BASE_DAYS = [
     utc(2026, 3, 6),
