@@ -1,6 +1,7 @@
 """Reads of engineers: the search reps run, and an engineer's own schedule."""
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -123,20 +124,50 @@ def engineer_search(
     )
 
 
+def engineers_for_display(ids: Sequence[int]) -> dict[int, Engineer]:
+    """Engineers by id with what a search result shows: user, region and delivery centre joined,
+    and as plain lists ``solution_codes`` and ``skill_list`` (``{"code", "level"}``, by skill code).
+
+    Three queries whatever the number; the lists come from rows, not model instances (a page of
+    50 engineers holds some 250 skill levels, which cost more as objects than the search itself).
+    """
+    engineers = {
+        engineer.pk: engineer
+        for engineer in Engineer.objects.filter(pk__in=ids).select_related("user", "region", "delivery_centre")
+    }
+    attach_display_lists(engineers)
+    return engineers
+
+
+def engineers_for_board(ids: Sequence[int]) -> dict[int, Engineer]:
+    """Engineers by id with what the search page and its schedule board show: user, region,
+    delivery centre, solutions, skill levels and working hours."""
+    levels = Prefetch("skill_levels", queryset=EngineerSkill.objects.select_related("skill"))
+    engineers = (
+        Engineer.objects.filter(pk__in=ids)
+        .select_related("user", "region", "delivery_centre")
+        .prefetch_related("working_hours", "solutions", levels)
+    )
+    return {engineer.pk: engineer for engineer in engineers}
+
+
+def attach_display_lists(engineers: dict[int, Engineer]) -> None:
+    """Set ``solution_codes`` and ``skill_list`` on each engineer (two queries)."""
+    for engineer in engineers.values():
+        engineer.solution_codes, engineer.skill_list = [], []
+    held = Engineer.solutions.through.objects.filter(engineer_id__in=engineers).order_by("solution__code")
+    for engineer_id, code in held.values_list("engineer_id", "solution__code"):
+        engineers[engineer_id].solution_codes.append(code)
+    levels = EngineerSkill.objects.filter(engineer_id__in=engineers).order_by("skill__code")
+    for engineer_id, code, level in levels.values_list("engineer_id", "skill__code", "level"):
+        engineers[engineer_id].skill_list.append({"code": code, "level": level})
+
+
 def _with_match_score(qs: QuerySet[Engineer], *, skills: Sequence[Skill], preferred_regions) -> QuerySet[Engineer]:
     # The rate card is small: read it once and inline it as CASE expressions, instead of a
     # correlated subquery that the score would repeat per engineer (measured in bench/).
-    card = list(Rate.objects.values_list("resource_type", "grade", "hourly_rate"))
-    cheapest = min((rate for _t, _g, rate in card), default=Decimal(1))
-    hourly_rate = Case(
-        *(When(resource_type=t, grade=g, then=Value(rate)) for t, g, rate in card),
-        default=None,
-        output_field=DecimalField(max_digits=10, decimal_places=2),
-    )
-    cost_fit = Case(
-        *(When(resource_type=t, grade=g, then=Value(float(cheapest / rate) if rate else 0.0)) for t, g, rate in card),
-        default=Value(0.0),
-        output_field=FloatField(),
+    hourly_rate, cost_fit = _rate_card_expressions(
+        tuple(Rate.objects.values_list("resource_type", "grade", "hourly_rate"))
     )
     if skills:
         held = (
@@ -177,6 +208,36 @@ def _with_match_score(qs: QuerySet[Engineer], *, skills: Sequence[Skill], prefer
             + F("cost_fit") * weights["cost"],
             1,
         )
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _rate_card_expressions(card: tuple[tuple[str, str, Decimal], ...]) -> tuple[Case, Case]:
+    """The hourly rate and the cost fit of an engineer under ``card``, built once per rate card
+    (building them took a tenth of a search request); annotating copies them, never changes them."""
+    cheapest = min((rate for _t, _g, rate in card), default=Decimal(1))
+    hourly_rate = _by_rate_card(
+        card, lambda rate: Value(rate), default=None, output_field=DecimalField(max_digits=10, decimal_places=2)
+    )
+    cost_fit = _by_rate_card(
+        card, lambda rate: Value(float(cheapest / rate) if rate else 0.0), default=Value(0.0), output_field=FloatField()
+    )
+    return hourly_rate, cost_fit
+
+
+def _by_rate_card(card, value_of, *, default, output_field) -> Case:
+    """A value per rate-card line as CASE on the resource type, then on the grade: a handful of
+    comparisons per engineer instead of two per line (the search scores every match)."""
+    by_type: dict[str, list[When]] = {}
+    for resource_type, grade, rate in card:
+        by_type.setdefault(resource_type, []).append(When(grade=grade, then=value_of(rate)))
+    return Case(
+        *(
+            When(resource_type=resource_type, then=Case(*grades, default=default, output_field=output_field))
+            for resource_type, grades in by_type.items()
+        ),
+        default=default,
+        output_field=output_field,
     )
 
 

@@ -35,6 +35,7 @@ from dispatch.selectors import (
     engineer_resource_types,
     engineer_search,
     engineer_upcoming_and_recent,
+    engineers_for_board,
     rep_bookings,
     schedule_board,
     upcoming_time_off,
@@ -46,6 +47,7 @@ from presales.decorators import role_required
 from presales.exceptions import ApplicationError
 from presales.feedback import message_refusal
 from presales.models import Solution
+from presales.pagination import RankedPaginator
 
 DEFAULT_SLIGHT_LIMIT = Solution._meta.get_field("slight_delay_hours").default
 PAGE_SIZE = 20  # rows of the schedule board too: 20 engineers × 84 hour cells stay readable
@@ -96,7 +98,7 @@ def find(request):
         engineers = engineer_search(
             **criteria, preferred_regions=list(request.user.regions.all()), opportunity=form.cleaned_data["opportunity"]
         )
-        page = Paginator(engineers.prefetch_related("working_hours"), PAGE_SIZE).get_page(request.GET.get("page"))
+        page = RankedPaginator(engineers, PAGE_SIZE, load=engineers_for_board).get_page(request.GET.get("page"))
         for engineer in page.object_list:  # evaluates the page once; the board reuses it
             if hasattr(engineer, "eligibility"):
                 engineer.eligibility_label = REASON_LABELS[engineer.eligibility]

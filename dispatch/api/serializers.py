@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from dispatch.delay import Delay
 from dispatch.eligibility import REASON_LABELS
-from dispatch.models import Booking, BookingStatus, Engineer, EngineerSkill
+from dispatch.models import Booking, BookingStatus, Engineer
 from dispatch.selectors import booking_delay
 from presales.api.fields import AwareDateTimeField, AwareQueryDateTimeField
 from presales.choices import Activity, PresalesStage, Role
@@ -22,12 +22,9 @@ SCORE_DIGITS = 3
 # --- Engineers ------------------------------------------------------------------------------
 
 
-class EngineerSkillSerializer(serializers.ModelSerializer):
-    code = serializers.CharField(source="skill.code")
-
-    class Meta:
-        model = EngineerSkill
-        fields = ["code", "level"]
+class EngineerSkillSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True)
+    level = serializers.IntegerField(read_only=True)
 
 
 class MatchSerializer(serializers.Serializer):
@@ -43,15 +40,16 @@ class MatchSerializer(serializers.Serializer):
 
 
 class EngineerSerializer(serializers.ModelSerializer):
-    """An engineer as the search returns them (annotated by dispatch.selectors.engineer_search)."""
+    """An engineer as the search returns them: annotated by dispatch.selectors.engineer_search,
+    loaded by dispatch.selectors.engineers_for_display."""
 
     name = serializers.CharField(read_only=True)
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     hourly_rate = serializers.DecimalField(
         max_digits=10, decimal_places=2, read_only=True, allow_null=True, help_text="From the rate card."
     )
-    solutions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    skills = EngineerSkillSerializer(source="skill_levels", many=True, read_only=True)
+    solutions = serializers.ListField(child=serializers.CharField(), source="solution_codes", read_only=True)
+    skills = EngineerSkillSerializer(source="skill_list", many=True, read_only=True)
     rating_avg = serializers.DecimalField(max_digits=3, decimal_places=2, read_only=True, allow_null=True)
     match_score = serializers.FloatField(read_only=True, help_text="0–100; see match for its parts.")
     match = MatchSerializer(source="*", read_only=True)

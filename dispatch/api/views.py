@@ -16,9 +16,16 @@ from dispatch.api import serializers
 from dispatch.api.filters import BookingFilter, EngineerFilter
 from dispatch.availability import Schedule, schedules
 from dispatch.models import Booking, Engineer
-from dispatch.selectors import booking_list, bookings_visible_to, lead_bookings, with_own_work_order_delay
+from dispatch.selectors import (
+    attach_display_lists,
+    booking_list,
+    bookings_visible_to,
+    engineers_for_display,
+    lead_bookings,
+    with_own_work_order_delay,
+)
 from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
-from presales.api.pagination import WindowCountPagination
+from presales.api.pagination import RankedPagination
 from presales.api.permissions import HasRole
 from presales.choices import Role
 from presales.models import User
@@ -29,9 +36,17 @@ class EngineerViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = serializers.EngineerSerializer
     filterset_class = EngineerFilter
-    pagination_class = WindowCountPagination  # the search is the costly part: count it once
+    pagination_class = RankedPagination  # rank every match once, then load one page for display
     # EngineerFilter replaces this with engineer_search(); it stays for the schema.
     queryset = Engineer.objects.filter(is_active=True)
+
+    def load_page(self, ids: list[int]) -> dict[int, Engineer]:
+        return engineers_for_display(ids)
+
+    def get_object(self) -> Engineer:
+        engineer = super().get_object()
+        attach_display_lists({engineer.pk: engineer})
+        return engineer
 
     @extend_schema(
         parameters=[serializers.ScheduleQuerySerializer],
