@@ -25,9 +25,9 @@ def main(argv=None) -> None:
     p.add_argument("--repeat", type=int, default=3, help="run the request this many times; explain the last")
     args = p.parse_args(argv)
     django_in_process(args.database_url)
-    from integrity import FREE_SLOTS_SQL
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+    from integrity import FREE_SLOTS_SQL
     from rest_framework.test import APIClient
 
     db = connect(args.database_url)

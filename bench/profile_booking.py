@@ -18,8 +18,8 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from integrity import FREE_SLOTS_SQL
 from common import DEFAULT_URL, connect, django_in_process
+from integrity import FREE_SLOTS_SQL
 
 
 def main(argv=None) -> None:

@@ -99,7 +99,8 @@ def run(base: str, tokens: list[str], queries: list[tuple[str, str]], concurrenc
             if status != 200:
                 print(f"  {status} {path}: {str(body)[:300]}", file=sys.stderr)
             with lock:
-                results.append((kind, ms, status, count, len(body.get("results", [])) if isinstance(body, dict) else 0))
+                page_len = len(body.get("results", [])) if isinstance(body, dict) else 0
+                results.append((kind, ms, status, count, page_len, path))
         c.close()
 
     started = time.perf_counter()
@@ -127,6 +128,11 @@ def run(base: str, tokens: list[str], queries: list[tuple[str, str]], concurrenc
         "median_count": statistics.median([r[3] for r in ok]) if ok else None,
         "median_page_len": statistics.median([r[4] for r in ok]) if ok else None,
         "by_kind": by_kind,
+        # The tail is what the goal is about: which searches make it (rerun one with explain.py).
+        "slowest": [
+            {"ms": round(r[1], 1), "kind": r[0], "count": r[3], "path": r[5]}
+            for r in sorted(ok, key=lambda r: r[1], reverse=True)[:5]
+        ],
     }
 
 
@@ -188,7 +194,8 @@ def main(argv=None) -> None:
             **data_sizes(db),
             "server": {"url": base, **(server.describe() if server else {})},
             "details": {
-                k: result[k] for k in ("statuses", "requests_per_s", "median_count", "median_page_len", "by_kind")
+                k: result[k]
+                for k in ("statuses", "requests_per_s", "median_count", "median_page_len", "by_kind", "slowest")
             },
             "machine": {**before, "loadavg_after": [round(x, 2) for x in __import__("os").getloadavg()]},
         }
