@@ -701,6 +701,23 @@ def test_search_orderings(api, rep, pool):
     assert ranked[-1]["name"] == "Wang"
 
 
+def test_search_ranks_by_the_exact_score_and_shows_it_rounded(api, rep, north):
+    """Two engineers alike but for a slightly better record: both show the same rounded score,
+    and the better one comes first although the other's name sorts first."""
+    aaron = make_engineer("aaron", region=north)
+    bob = make_engineer("bob", region=north)
+    # Rating fit (sum + 6) / ((count + 2) · 5): 804/1010 and 805/1010, 0.03 points apart.
+    type(aaron).objects.filter(pk=aaron.pk).update(rating_sum=798, rating_count=200)
+    type(bob).objects.filter(pk=bob.pk).update(rating_sum=799, rating_count=200)
+    results = api.as_user(rep).get("/api/v1/engineers/").json()["results"]
+    assert [item["name"] for item in results] == ["Bob", "Aaron"]
+    assert results[0]["match_score"] == results[1]["match_score"]
+    assert results[0]["match"]["rating"] > results[1]["match"]["rating"]
+    # Equal exact scores still go by name.
+    type(bob).objects.filter(pk=bob.pk).update(rating_sum=798)
+    assert _search(api.as_user(rep)) == ["Aaron", "Bob"]
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
