@@ -129,10 +129,11 @@ def free_window_filter(start: dt.datetime, end: dt.datetime, time_zones: Iterabl
     # turn into an index probe per engineer, which the planner chose when it misjudged how many
     # engineers the working-hours test keeps (measured in bench/: 35 → 170 ms).
     away = overlapping(TimeOff.objects.all(), start, end)
-    return in_hours & ~Q(pk__in=_engineer_ids(_bookings_overlapping(start, end))) & ~Q(pk__in=_engineer_ids(away))
+    return in_hours & ~Q(pk__in=engineer_ids(_bookings_overlapping(start, end))) & ~Q(pk__in=engineer_ids(away))
 
 
-def _engineer_ids(rows: QuerySet) -> QuerySet:
+def engineer_ids(rows: QuerySet) -> QuerySet:
+    """The distinct ``engineer_id`` of ``rows``, as a subquery for ``pk__in``."""
     return rows.order_by().values("engineer_id").distinct()
 
 
