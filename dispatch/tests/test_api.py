@@ -668,6 +668,27 @@ def test_search_items_have_the_contract_fields(api, rep, pool):
     assert item["match_score"] == pytest.approx(expected, abs=0.1)
 
 
+def test_search_items_are_what_the_declared_fields_give(api, rep, pool, centre, opportunity):
+    """EngineerSerializer writes its representation out for speed: it must stay what DRF's
+    declared fields give, for every engineer, with and without an opportunity (eligibility)."""
+    from rest_framework import serializers as drf
+
+    from dispatch.api.serializers import EngineerSerializer
+
+    pool["wang"].delivery_centre = centre
+    pool["wang"].save(update_fields=["delivery_centre"])
+    client = api.as_user(rep)
+    compared = []
+    for params in ({}, {"skill": ["gis", "k8s"]}, {"opportunity": opportunity.pk}):
+        response = client.get("/api/v1/engineers/", params)
+        page = response.renderer_context["view"].paginator.page.object_list
+        serializer = EngineerSerializer(page, many=True)
+        by_fields = [drf.ModelSerializer.to_representation(serializer.child, engineer) for engineer in page]
+        assert response.json()["results"] == by_fields
+        compared.append(len(by_fields))
+    assert compared == [3, 1, 3]
+
+
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
