@@ -87,7 +87,7 @@ def main(argv=None) -> None:
     print(json.dumps(out, indent=2, ensure_ascii=False))
     if args.cprofile:
         stream = io.StringIO()
-        pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(90)
         print(stream.getvalue())
 
 
