@@ -4,7 +4,7 @@ import datetime as dt
 import functools
 import zoneinfo
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
@@ -377,13 +377,30 @@ BOARD_HOURS = (8, 20)  # the board shows 08:00–20:00 of each day, organisation
 BOARD_DAYS = 7
 
 
-@dataclass(frozen=True)
-class BoardCell:
+@dataclass
+class BoardHour:
+    """One hour column of the board, organisation time. Every engineer's cell of the column
+    shares it, so what a page derives from the hour (its labels) is worked out once."""
+
     start: dt.datetime
     end: dt.datetime
+    labels: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BoardCell:
+    hour: BoardHour
     state: str  # "free", "booking", "time_off", "off" (not working) or "past"
     booking: Booking | None = None
     mine: bool = False  # the booking is on one of the viewer's opportunities
+
+    @property
+    def start(self) -> dt.datetime:
+        return self.hour.start
+
+    @property
+    def end(self) -> dt.datetime:
+        return self.hour.end
 
 
 def week_start(day: dt.date) -> dt.date:
@@ -395,9 +412,10 @@ def board_days(week: dt.date) -> list[dt.date]:
     return [week + dt.timedelta(days=offset) for offset in range(BOARD_DAYS)]
 
 
-def _hour_starts(day: dt.date, tz: zoneinfo.ZoneInfo) -> list[dt.datetime]:
+def _board_hours(day: dt.date, tz: zoneinfo.ZoneInfo) -> list[BoardHour]:
     first, last = BOARD_HOURS
-    return [dt.datetime.combine(day, dt.time(hour), tzinfo=tz) for hour in range(first, last)]
+    starts = [dt.datetime.combine(day, dt.time(hour), tzinfo=tz) for hour in range(first, last)]
+    return [BoardHour(start, start + dt.timedelta(hours=1)) for start in starts]
 
 
 def schedule_board(
@@ -412,26 +430,27 @@ def schedule_board(
     start = dt.datetime.combine(days[0], dt.time(0), tzinfo=tz)
     end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
     found = schedules(list(engineers), start, end, with_bookings=True)
+    hours = [_board_hours(day, tz) for day in days]
     rows = []
     for engineer in engineers:
         schedule = found[engineer.pk]
-        cells = [[_cell(schedule, hour, user, now) for hour in _hour_starts(day, tz)] for day in days]
+        cells = [[_cell(schedule, hour, user, now) for hour in day_hours] for day_hours in hours]
         rows.append({"engineer": engineer, "days": cells})
     return rows
 
 
-def _cell(schedule: Schedule, start: dt.datetime, user: User, now: dt.datetime) -> BoardCell:
-    end = start + dt.timedelta(hours=1)
+def _cell(schedule: Schedule, hour: BoardHour, user: User, now: dt.datetime) -> BoardCell:
+    start, end = hour.start, hour.end
     # Bookings before time off: a booking says more, and it is what the rep may act on.
     for kind in ("booking", "time_off"):
         for busy in schedule.busy:
             if busy.kind == kind and busy.start < end and busy.end > start:
                 booking = busy.booking
                 mine = booking is not None and booking.work_order.opportunity.owner_id == user.pk
-                return BoardCell(start, end, kind, booking, mine)
+                return BoardCell(hour, kind, booking, mine)
     if not calendar.covers(schedule.free, start, end):
-        return BoardCell(start, end, "off")
-    return BoardCell(start, end, "free" if start >= now else "past")
+        return BoardCell(hour, "off")
+    return BoardCell(hour, "free" if start >= now else "past")
 
 
 def dispatchable_opportunities(*, user: User) -> QuerySet[Opportunity]:

@@ -3,7 +3,7 @@ engineer's own schedule. Views only parse, call one selector or service, and ren
 actions (ApplicationError) are shown where the user acted, with nothing written."""
 
 import datetime as dt
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django import forms
 from django.contrib import messages
@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -105,7 +106,8 @@ def find(request):
         opportunity = form.cleaned_data["opportunity"] or form.fields["opportunity"].queryset.first()
         context |= {
             "page": page,
-            "board": schedule_board(engineers=list(page.object_list), week=week, user=request.user),
+            "board": _labelled(schedule_board(engineers=list(page.object_list), week=week, user=request.user)),
+            "book_url": reverse("dispatch:book"),
             "opportunity": opportunity,
             "book_query": urlencode(
                 {"opportunity": opportunity.pk if opportunity else "", "back": request.GET.urlencode()}
@@ -124,6 +126,22 @@ def find(request):
         "budget": budget_remaining(rep=request.user, moment=start_of_week),
     }
     return render(request, "dispatch/find.html", context)
+
+
+def _labelled(board: list[dict]) -> list[dict]:
+    """Set the display strings of each hour column once; every engineer's cell of the column
+    shares them (formatted per cell in the template they were most of the page's time)."""
+    for day in board[0]["days"] if board else ():
+        for cell in day:
+            start, end = timezone.localtime(cell.hour.start), timezone.localtime(cell.hour.end)
+            slot = date_format(start, "Y-m-d\\TH:i")
+            cell.hour.labels.update(
+                slot=slot,
+                slot_query=quote(slot, safe="/"),  # as the template's urlencode filter
+                label=date_format(start, "D m-d H:i"),
+                end_label=date_format(end, "H:i"),
+            )
+    return board
 
 
 def _earliest_offer(criteria: dict, user, opportunity=None) -> list:
