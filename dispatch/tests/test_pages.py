@@ -136,6 +136,19 @@ def test_find_page_shows_engineers_and_their_schedule_board(client, rep, pool):
     assert 'data-testid="schedule-board"' in body
 
 
+def test_find_page_pages_through_the_ranking_and_forgives_bad_page_numbers(client, rep, pool, monkeypatch):
+    monkeypatch.setattr("dispatch.views.PAGE_SIZE", 2)
+    client.force_login(rep)
+    url = reverse("dispatch:find")
+    ranked = [engineer.user.username for engineer in engineer_search(preferred_regions=list(rep.regions.all()))]
+    first, second = (client.get(url, {"page": number}).context["page"] for number in (1, 2))
+    assert [e.user.username for e in first] + [e.user.username for e in second] == ranked
+    assert first.paginator.count == 3 and second.number == 2 and not second.has_next()
+    assert all(hasattr(engineer, "match_score") for engineer in first)  # the ranking's figures, set on each
+    assert [e.user.username for e in client.get(url, {"page": "junk"}).context["page"]] == ranked[:2]
+    assert [e.user.username for e in client.get(url, {"page": 99}).context["page"]] == ranked[2:]
+
+
 def test_find_page_rejects_unknown_filter_values(client, rep, pool):
     client.force_login(rep)
     response = client.get(reverse("dispatch:find"), {"region": "nowhere", "min_level": "9"}, **EN)
