@@ -40,7 +40,9 @@ class RankedPaginator(Paginator):
         if not rows:
             if wanted == 1:  # no matches at all: no need to count them again
                 self.__dict__["count"] = 0
-            return super().page(number)  # the empty first page, or the error for a page past the end
+                if self.allow_empty_first_page:
+                    return self._get_page([], 1, self)
+            return super().page(number)  # the error for a page past the end
         self.__dict__["count"] = rows[0]["_total"]  # fills the cached property
         found = self.load([row["pk"] for row in rows])
         objects = []

@@ -53,7 +53,7 @@ def test_no_matches_is_an_empty_first_page_without_counting_again(regions):
     paginator = RankedPaginator(ranked().filter(code="none"), 2, load=load)
     with CaptureQueriesContext(connection) as queries:
         page = paginator.page(1)
-    assert list(page) == [] and paginator.count == 0
+        assert list(page) == [] and paginator.count == 0 and paginator.num_pages == 1
     assert len(queries) == 1
 
 
