@@ -32,3 +32,17 @@ def test_without_a_broker_tasks_run_in_process():
 
     assert settings.CELERY_TASK_ALWAYS_EAGER is (not settings.CELERY_BROKER_URL)
     assert worker_health.app.conf.task_always_eager is True
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_waiting_for_a_worker_is_not_refused_while_an_eager_task_runs_in_another_thread(worker):
+    """Tasks run eagerly in the test process, and Celery marks "a task is running here" for the
+    whole process: another thread's eager task made the wait for a real worker raise (seen in CI
+    after the concurrency tests). The wait does not depend on that mark."""
+    from celery.result import denied_join_result
+
+    queue, process = worker
+    result = sender().send_task("presales.worker_health", queue=queue)
+    with denied_join_result():  # what an eager task in another thread leaves set meanwhile
+        assert wait_for(result, process)["database"] == connection.vendor

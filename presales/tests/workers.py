@@ -76,7 +76,12 @@ def wait_for(result, process: subprocess.Popen | None = None, timeout: float = 6
             assert process.poll() is None, "the worker exited before running the task"
         assert time.monotonic() < deadline, f"the task did not finish within {timeout} s"
         time.sleep(0.2)
-    return result.get()
+    # Not result.get(): Celery refuses it in a process where an eager task is running, and its
+    # flag for that is process-wide — an eager task in another thread of this test process
+    # (tasks run eagerly here) made get() raise "Never call result.get() within a task!".
+    if result.failed():
+        raise AssertionError(f"the task failed: {result.result!r}")
+    return result.result
 
 
 @contextmanager
