@@ -228,7 +228,7 @@ def _float(value: float) -> Cast:
 @functools.lru_cache(maxsize=8)
 def _rate_card_expressions(card: tuple[tuple[str, str, Decimal], ...]) -> tuple[Case, Case]:
     """The hourly rate and the cost fit of an engineer under ``card``, built once per rate card
-    (building them took a tenth of a search request); annotating copies them, never changes them."""
+    (about a millisecond of each search); annotating copies them, never changes them."""
     cheapest = min((rate for _t, _g, rate in card), default=Decimal(1))
     hourly_rate = _by_rate_card(
         card, lambda rate: Value(rate), default=None, output_field=DecimalField(max_digits=10, decimal_places=2)
