@@ -119,11 +119,9 @@ def engineer_search(
         if eligible_only:
             qs = qs.filter(eligible_filter(opportunity=opportunity, now=now))
     qs = _with_match_score(qs, skills=skills, preferred_regions=preferred_regions)
-    return (
-        qs.order_by(*ORDERINGS[ordering])
-        .select_related("user", "region", "delivery_centre")
-        .prefetch_related("solutions", Prefetch("skill_levels", queryset=EngineerSkill.objects.select_related("skill")))
-    )
+    # What a page shows of each engineer (solutions, skills, working hours) is loaded for the page
+    # only, by engineers_for_display / engineers_for_board.
+    return qs.order_by(*ORDERINGS[ordering]).select_related("user", "region", "delivery_centre")
 
 
 def engineers_for_display(ids: Sequence[int]) -> dict[int, Engineer]:
