@@ -1,9 +1,7 @@
-import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +18,7 @@ from presales.decorators import role_required
 from presales.exceptions import ApplicationError
 from presales.feedback import message_refusal
 from presales.periods import Quarter
+from presales.spreadsheet import csv_response
 
 PAGE_SIZE = 50
 LEDGER_PARAMS = ("kind", "from", "to")
@@ -78,23 +77,23 @@ def detail(request, pk):
 def ledger_csv(request, pk):
     budget = get_object_or_404(budget_list(user=request.user), pk=pk)
     entries = LedgerFilter(request.GET, queryset=ledger_for(budget=budget)).qs
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="ledger-{budget.period}-{budget.owner_id}.csv"'
-    writer = csv.writer(response)
-    writer.writerow([_("At"), _("Kind"), _("Amount"), _("Booking"), _("By"), _("Reason"), _("Overrun")])
-    for entry in entries:
-        writer.writerow(
-            [
-                entry.at.isoformat(),
-                entry.kind,
-                entry.amount,
-                entry.booking_id or "",
-                entry.by.name if entry.by else "",
-                entry.reason,
-                entry.overrun,
-            ]
-        )
-    return response
+    rows = (
+        [
+            entry.at.isoformat(),
+            entry.kind,
+            entry.amount,
+            entry.booking_id or "",
+            entry.by.name if entry.by else "",
+            entry.reason,
+            entry.overrun,
+        ]
+        for entry in entries
+    )
+    return csv_response(
+        filename=f"ledger-{budget.period}-{budget.owner_id}.csv",
+        header=[_("At"), _("Kind"), _("Amount"), _("Booking"), _("By"), _("Reason"), _("Overrun")],
+        rows=rows,
+    )
 
 
 @role_required(Role.MANAGER, Role.ADMIN)

@@ -2,12 +2,11 @@
 alerts and plans, polled by htmx; alert actions in place; the engineers' UT; a CSV of the grid.
 Reads come from monitoring.selectors, writes from monitoring.services (or the Celery task)."""
 
-import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +21,7 @@ from presales.choices import Role
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
 from presales.outbox import enqueue
+from presales.spreadsheet import csv_response
 
 WATCHERS = (Role.MANAGER, Role.LEAD, Role.ADMIN)
 HANDLERS = (Role.MANAGER, Role.ADMIN)
@@ -192,8 +192,9 @@ def recompute(request):
     return redirect(_dashboard_url())
 
 
-def _ratio(value) -> str:
-    return "" if value is None else str(value)
+def _ratio(value):
+    # The number itself, not its text: the CSV neutralises text cells only (presales.spreadsheet).
+    return "" if value is None else value
 
 
 def _csv_row(region, cell, window) -> list:
@@ -260,14 +261,8 @@ def cells_csv(request):
     board = selectors.dashboard_page(user=request.user, end=end)
     window = selectors.dashboard_window(dashboard=board)
     stamp = timezone.localtime(window[1]).strftime("%Y%m%d-%H%M") if window else "none"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="cells-{stamp}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(_csv_header())
-    for region, cells in board.rows:
-        for cell in cells:
-            writer.writerow(_csv_row(region, cell, window))
-    return response
+    rows = (_csv_row(region, cell, window) for region, cells in board.rows for cell in cells)
+    return csv_response(filename=f"cells-{stamp}.csv", header=_csv_header(), rows=rows)
 
 
 @require_GET
@@ -278,12 +273,11 @@ def utilisation_csv(request):
     board = selectors.dashboard_page(user=request.user, end=end)
     start, ut_end = _utilisation_window(selectors.dashboard_window(dashboard=board))
     rows = selectors.engineer_utilisation(user=request.user, start=start, end=ut_end)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime(ut_end).strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="utilisation-{stamp}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
+    window = [timezone.localtime(moment).isoformat() for moment in (start, ut_end)]
+    return csv_response(
+        filename=f"utilisation-{stamp}.csv",
+        header=[
             _("Engineer"),
             _("Region code"),
             _("Window start"),
@@ -291,11 +285,8 @@ def utilisation_csv(request):
             _("Effective hours"),
             _("Available hours"),
             _("UT"),
-        ]
-    )
-    window = [timezone.localtime(moment).isoformat() for moment in (start, ut_end)]
-    for row in rows:
-        writer.writerow(
+        ],
+        rows=(
             [
                 row.engineer.name,
                 row.region.code,
@@ -304,5 +295,6 @@ def utilisation_csv(request):
                 row.available_hours,
                 _ratio(row.utilisation),
             ]
-        )
-    return response
+            for row in rows
+        ),
+    )

@@ -46,6 +46,16 @@ class IdempotencyKeyReused(ApplicationError):
     default_message = _("This Idempotency-Key was already used with a different request.")
 
 
+class IdempotencyKeyInUse(ApplicationError):
+    """Another request with this key is still running; retrying replays its response."""
+
+    code = "idempotency_key_in_use"
+    status = 409
+    default_message = _("A request with this Idempotency-Key is still being processed; please retry shortly.")
+    # The first request outlived our whole lock wait, so it is a slow one: give it a moment.
+    retry_after = 2
+
+
 class BudgetExceeded(ApplicationError):
     code = "budget_exceeded"
     status = 409

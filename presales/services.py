@@ -1,13 +1,19 @@
 """Writes of the organisation: people, roles and opportunities."""
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from presales.choices import PresalesStage, Role
 from presales.exceptions import PermissionDenied, ValidationFailed
-from presales.models import Customer, Opportunity, Region, RoleAssignment, Solution, User
+from presales.models import Customer, IdempotencyRecord, Opportunity, Region, RoleAssignment, Solution, User
+
+# How long a retry with the same Idempotency-Key replays the first response. Clients retry
+# within minutes; a day covers an overnight outage while keeping the table small.
+IDEMPOTENCY_RECORD_MAX_AGE = dt.timedelta(hours=24)
 
 
 @transaction.atomic
@@ -79,3 +85,13 @@ def opportunity_create(
     opportunity.full_clean()
     opportunity.save()
     return opportunity
+
+
+def idempotency_records_prune(*, max_age: dt.timedelta = IDEMPOTENCY_RECORD_MAX_AGE) -> int:
+    """Forget the responses to create requests older than ``max_age``; returns how many.
+
+    After that a request with the same key is a new request. One DELETE: a record a request
+    is inserting right now is young, so nothing here waits on it.
+    """
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - max_age).delete()
+    return deleted

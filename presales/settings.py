@@ -229,6 +229,8 @@ CELERY_BEAT_SCHEDULE = {
     "expire-grab-orders": {"task": "grabbing.expire_grab_orders", "schedule": crontab(minute="*")},
     # Publishes the task calls the broker refused while it was down (presales/outbox.py).
     "drain-outbox": {"task": "presales.drain_outbox", "schedule": crontab(minute="*")},
+    # Idempotency-Key records are replayed for 24 hours; hourly keeps them at most 25 h old.
+    "prune-idempotency-records": {"task": "presales.prune_idempotency_records", "schedule": crontab(minute=40)},
 }
 # Real-time control: recompute shortly after bookings, completions and ratings change.
 MONITORING_RECOMPUTE_ON_EVENTS = os.environ.get("MONITORING_RECOMPUTE_ON_EVENTS", "1") == "1"

@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from presales.models import Region
+from presales.services import idempotency_records_prune
 
 
 @shared_task(name="presales.worker_health")
@@ -25,3 +26,9 @@ def drain_outbox() -> dict:
     # A redelivery comes within the broker's visibility timeout (an hour); a week is plenty.
     SentMail.objects.filter(sent_at__lt=timezone.now() - dt.timedelta(days=7)).delete()
     return outbox_drain()
+
+
+@shared_task(name="presales.prune_idempotency_records")
+def prune_idempotency_records() -> int:
+    """Beat runs it hourly: records of Idempotency-Keys older than 24 hours go."""
+    return idempotency_records_prune()

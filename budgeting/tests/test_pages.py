@@ -1,11 +1,14 @@
 """The budget pages: "My budget" for reps, "Team budgets" and adjustments for managers."""
 
+import codecs
+import csv
+import io
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from budgeting.ledger import budget_reserve
+from budgeting.ledger import budget_adjust, budget_reserve
 from budgeting.models import Attainment, LedgerEntry, LedgerKind
 from budgeting.selectors import sales_targets_by_quarter
 from budgeting.tests.factories import give_targets, open_budget
@@ -97,14 +100,31 @@ def test_ledger_csv_and_others_get_404(client, rep, other_rep):
     url = reverse("budgeting:ledger-csv", args=[budget.pk])
     response = client.get(url, **EN)
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    lines = response.content.decode().strip().splitlines()
+    lines = response.content.decode("utf-8-sig").strip().splitlines()
     assert lines[0].startswith("At,Kind,Amount,Booking,By,Reason")
     assert len(lines) == 3 and "reserve,12.50,3," in lines[2] and "Trip" in lines[2]
-    only = client.get(url, {"kind": "allocate"}, **EN).content.decode().strip().splitlines()
+    only = client.get(url, {"kind": "allocate"}, **EN).content.decode("utf-8-sig").strip().splitlines()
     assert len(only) == 2 and "allocate,500.00" in only[1]
     client.force_login(other_rep)
     assert client.get(url).status_code == 404
     assert client.get(reverse("budgeting:detail", args=[budget.pk])).status_code == 404
+
+
+def test_ledger_csv_neutralises_formulas_keeps_negative_amounts_numbers_and_starts_with_a_bom(client, rep, manager):
+    budget = open_budget(rep, "2026Q2", allocated="5000.00")
+    budget_adjust(budget=budget, amount="-1200.00", reason='=HYPERLINK("http://x","click")', by=manager)
+    budget_reserve(budget=budget, amount="12.50", booking_id=3, by=rep, reason="@SUM(A1:A9)")
+    budget_reserve(budget=budget, amount="7.00", booking_id=4, by=rep, reason="-2+3")
+    client.force_login(rep)
+    response = client.get(reverse("budgeting:ledger-csv", args=[budget.pk]), **EN)
+    assert response.content.startswith(codecs.BOM_UTF8)  # Excel in a Chinese locale reads it as UTF-8
+    header, *rows = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+    assert header[0] == "At"
+    by_kind = {row[1]: row for row in rows if row[1] != LedgerKind.RESERVE}
+    adjust = dict(zip(header, by_kind[LedgerKind.ADJUST], strict=True))
+    assert adjust["Reason"] == '\'=HYPERLINK("http://x","click")'
+    assert adjust["Amount"] == "-1200.00"  # a number the product wrote, not text: left a number
+    assert sorted(row[5] for row in rows if row[1] == LedgerKind.RESERVE) == ["'-2+3", "'@SUM(A1:A9)"]
 
 
 def test_rep_gets_403_on_team_page(client, rep):

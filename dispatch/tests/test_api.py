@@ -20,6 +20,7 @@ from dispatch.models import Booking, BookingStatus, TimeOff, WorkOrder
 from dispatch.tests.engineers import SHANGHAI, make_engineer, make_opportunity
 from presales.periods import Quarter
 from presales.tests.factories import SkillFactory, SolutionFactory
+from presales.tests.scenario_files import row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -617,6 +618,38 @@ def test_a_refused_request_does_not_burn_its_key(api, rep, body, budget):
     assert book(client, body, HTTP_IDEMPOTENCY_KEY="book-1").status_code == 409
     Budget.objects.filter(pk=budget.pk).update(allocated=Decimal("100000.00"))
     assert book(client, body, HTTP_IDEMPOTENCY_KEY="book-1").status_code == 201
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["k" * 256, "k" * 300, "", "   ", "key\x00nul", "key\twith-tab", "clé-中文"],
+    ids=["256-chars", "300-chars", "empty", "blank", "nul", "tab", "non-ascii"],
+)
+def test_a_key_that_is_no_valid_key_is_400_on_the_header_and_writes_nothing(api, rep, body, key):
+    client = api.as_user(rep)
+    before = row_counts()
+    response = book(client, body, HTTP_IDEMPOTENCY_KEY=key)
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid"
+    assert list(response.json()["fields"]) == ["Idempotency-Key"]
+    assert row_counts() == before
+
+
+def test_a_key_of_255_characters_is_kept_whole_and_does_not_block_its_prefix(api, rep, body, monday):
+    """A 300-character key used to be stored cut to 255 and looked up whole: its retry was a
+    500, and the stored prefix then refused every other key sharing it."""
+    client = api.as_user(rep)
+    key = "k" * 255
+    first = book(client, body, HTTP_IDEMPOTENCY_KEY=key)
+    again = book(client, body, HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    before = row_counts()
+    assert book(client, body, HTTP_IDEMPOTENCY_KEY=key + "-retry").status_code == 400
+    assert row_counts() == before
+    other = {**body, "start": at(monday, 14).isoformat(), "end": at(monday, 15).isoformat()}
+    assert book(client, other, HTTP_IDEMPOTENCY_KEY=key[:-1] + "x").status_code == 201
+    assert Booking.objects.count() == 2
 
 
 # --- Engineer search -----------------------------------------------------------------------------

@@ -1,17 +1,23 @@
-"""Many booking requests at once through the API never double-book an engineer (real threads)."""
+"""Many booking requests at once through the API never double-book an engineer, and a duplicate of a
+request still running answers 409 (real threads)."""
 
 import datetime as dt
+import re
+import threading
 
 import pytest
+from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from budgeting.models import LedgerEntry, LedgerKind
 from budgeting.tests.factories import open_budget
+from dispatch import bookings
 from dispatch.models import Booking, WorkOrder
 from dispatch.tests.engineers import SHANGHAI, make_engineer, make_opportunity
 from presales.periods import Quarter
 from presales.tests.concurrency import run_concurrently
+from presales.tests.scenario_files import row_counts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,3 +83,60 @@ def test_back_to_back_bookings_at_once_both_succeed(setting):
     assert [status for status, _body in results] == [201, 201], results
     assert Booking.objects.count() == 2
     assert LedgerEntry.objects.filter(kind=LedgerKind.RESERVE).count() == 2
+
+
+@pytest.fixture
+def short_lock_wait(monkeypatch):
+    """Connections opened from now on (the threads') wait half a second for a lock instead of
+    lock_timeout's 5 s on PostgreSQL or the 20 s busy timeout on SQLite."""
+    options = connection.settings_dict["OPTIONS"]  # the dict every new connection is made from
+    if connection.vendor == "sqlite":
+        monkeypatch.setitem(options, "timeout", 0.5)
+    else:
+        flags = re.sub(r"-c lock_timeout=\S+", "", options.get("options", ""))
+        monkeypatch.setitem(options, "options", f"{flags} -c lock_timeout=500".strip())
+
+
+def test_a_duplicate_waiting_on_the_first_request_is_409_in_use_and_its_retry_replays(
+    setting, short_lock_wait, monkeypatch
+):
+    """The first request holds its key (an uncommitted row on PostgreSQL, the write lock on
+    SQLite) longer than the duplicate may wait: the duplicate answers 409 with Retry-After and
+    writes nothing, instead of a 500; once the first has answered, the retry replays it."""
+    entered, release = threading.Event(), threading.Event()
+    real_create = bookings.booking_create
+
+    def held_create(**kwargs):
+        entered.set()
+        assert release.wait(30)
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(bookings, "booking_create", held_create)
+    start = setting["start"]
+
+    def post(_index: int):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {setting['token']}")
+        body = {**setting["body"], "start": start.isoformat(), "end": (start + dt.timedelta(hours=1)).isoformat()}
+        return client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="book-once")
+
+    first: list = []
+    holder = threading.Thread(target=lambda: first.extend(run_concurrently(1, post)))
+    holder.start()
+    try:
+        assert entered.wait(30)
+        before = row_counts()
+        [duplicate] = run(1, post)
+        assert duplicate.status_code == 409, duplicate.content
+        assert duplicate.json()["code"] == "idempotency_key_in_use"
+        assert int(duplicate["Retry-After"]) >= 1
+        assert row_counts() == before
+    finally:
+        release.set()
+        holder.join(30)
+    [response] = first
+    assert response.status_code == 201, response
+    [retry] = run(1, post)
+    assert retry.status_code == 201 and retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.json() == response.json()
+    assert Booking.objects.count() == 1

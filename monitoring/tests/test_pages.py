@@ -1,6 +1,7 @@
 """The regional dashboard: the grid of cells and its alerts per role, alert actions in place, the
 window asked for, recompute buttons, the CSV, the polled fragment, and a fixed query count."""
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -339,7 +340,7 @@ def test_csv_has_one_row_per_cell_with_its_figures(client, manager, cells):
     response = get(client, manager, "monitoring:cells-csv", {"date": "2026-06-15"})
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="cells-20260615-0000.csv"' in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header, body = rows[0], rows[1:]
     assert header[:8] == [
         "Region code",
@@ -370,6 +371,16 @@ def test_csv_has_one_row_per_cell_with_its_figures(client, manager, cells):
     assert north_a["Active alerts"] == "delay_surge volume_surge"
     north_c = dict(zip(header, body[2], strict=True))
     assert north_c["Work orders"] == "" and north_c["Status"] == "normal"
+
+
+def test_csv_neutralises_text_that_would_be_a_formula_and_starts_with_a_bom(client, manager, cells, solutions):
+    Solution.objects.filter(pk=solutions["B"].pk).update(name='=cmd|" /C calc"!A0')
+    response = get(client, manager, "monitoring:cells-csv", {"date": "2026-06-15"})
+    assert response.content.startswith(codecs.BOM_UTF8)
+    header, *body = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+    north_b = dict(zip(header, body[1], strict=True))
+    assert north_b["Solution"] == '\'=cmd|" /C calc"!A0'
+    assert (north_b["Work orders"], north_b["UT"]) == ("4", "0.5000")  # figures stay numbers
 
 
 # --- Queries ---------------------------------------------------------------------------------

@@ -141,7 +141,7 @@ def test_the_table_shows_fifty_engineers_a_page_and_the_csv_all(client, north_ma
     rest = [row.engineer.pk for row in second.context["utilisation"]]
     assert len(shown) == 50 and set(shown) | set(rest) == north and not set(shown) & set(rest)
     assert f"?date={AS_OF.date()}&amp;page=2" in first.content.decode()
-    body = client.get(reverse("monitoring:utilisation-csv"), {"date": AS_OF.date()}).content.decode()
+    body = client.get(reverse("monitoring:utilisation-csv"), {"date": AS_OF.date()}).content.decode("utf-8-sig")
     _header, *rows = csv.reader(io.StringIO(body))  # engineer, region, start, end, effective, available, UT
     assert len(rows) == len(north)
     assert {row[1] for row in rows} == {"north"}
