@@ -3,12 +3,13 @@
 import django_filters
 
 from budgeting.models import Budget, LedgerEntry, LedgerKind
+from presales.api.filters import AwareIsoDateTimeFilter, BoundedIsoDateTimeFilter, IdFilter
 from presales.periods import validate_quarter
 
 
 class BudgetFilter(django_filters.FilterSet):
     period = django_filters.CharFilter(validators=[validate_quarter])
-    owner = django_filters.NumberFilter(field_name="owner_id")
+    owner = IdFilter(field_name="owner_id")
     region = django_filters.CharFilter(field_name="owner__regions__code", distinct=True)
 
     class Meta:
@@ -17,9 +18,11 @@ class BudgetFilter(django_filters.FilterSet):
 
 
 class LedgerFilter(django_filters.FilterSet):
+    """The API's: from/to with their UTC offsets, as every time the API takes."""
+
     kind = django_filters.MultipleChoiceFilter(choices=LedgerKind.choices)
-    booking = django_filters.NumberFilter(field_name="booking_id")
-    to = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    booking = IdFilter(field_name="booking_id")
+    to = AwareIsoDateTimeFilter(field_name="at", lookup_expr="lt")
     flagged = django_filters.BooleanFilter(method="filter_flagged")
 
     class Meta:
@@ -33,4 +36,13 @@ class LedgerFilter(django_filters.FilterSet):
 
 
 # "from" is a Python keyword, so it cannot be declared in the class body.
-LedgerFilter.base_filters["from"] = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+LedgerFilter.base_filters["from"] = AwareIsoDateTimeFilter(field_name="at", lookup_expr="gte")
+
+
+class LedgerPageFilter(LedgerFilter):
+    """The pages': their datetime-local inputs send organisation time, without an offset."""
+
+    to = BoundedIsoDateTimeFilter(field_name="at", lookup_expr="lt")
+
+
+LedgerPageFilter.base_filters["from"] = BoundedIsoDateTimeFilter(field_name="at", lookup_expr="gte")

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from budgeting.filters import LedgerFilter
+from budgeting.filters import LedgerPageFilter
 from budgeting.forms import AdjustForm
 from budgeting.ledger import budget_adjust, can_adjust
 from budgeting.models import LedgerKind
@@ -33,7 +33,7 @@ def _period(request) -> str:
 
 
 def _ledger_context(request, budget) -> dict:
-    ledger = LedgerFilter(request.GET, queryset=ledger_for(budget=budget))
+    ledger = LedgerPageFilter(request.GET, queryset=ledger_for(budget=budget))
     page = Paginator(ledger.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     filters = [(key, value) for key in LEDGER_PARAMS for value in request.GET.getlist(key) if value]
     query = [(key, value) for key, values in request.GET.lists() if key != "page" for value in values]
@@ -47,6 +47,8 @@ def _ledger_context(request, budget) -> dict:
         "selected_kinds": request.GET.getlist("kind"),
         "filter_from": request.GET.get("from", ""),
         "filter_to": request.GET.get("to", ""),
+        # A filter that cannot be read is left out of the list and said next to its input.
+        "filter_errors": ledger.form.errors if ledger.is_bound else {},
     }
 
 
@@ -76,7 +78,7 @@ def detail(request, pk):
 @role_required(Role.SALES, Role.MANAGER, Role.ADMIN)
 def ledger_csv(request, pk):
     budget = get_object_or_404(budget_list(user=request.user), pk=pk)
-    entries = LedgerFilter(request.GET, queryset=ledger_for(budget=budget)).qs
+    entries = LedgerPageFilter(request.GET, queryset=ledger_for(budget=budget)).qs
     rows = (
         [
             entry.at.isoformat(),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from dispatch.models import Engineer
 from dispatch.selectors import ORDERINGS
 from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage
+from presales.inputs import BoundedDateField, BoundedDateTimeField
 from presales.models import Region, Skill, Solution
 
 LEVEL_CHOICES = [("", _("Any level"))] + [(str(level), str(level)) for level in range(1, 6)]
@@ -40,7 +41,7 @@ class EngineerSearchForm(forms.Form):
     min_rating = forms.DecimalField(
         label=_("Minimum rating"), min_value=1, max_value=5, decimal_places=1, required=False
     )
-    free_date = forms.DateField(
+    free_date = BoundedDateField(
         label=_("Free on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     free_start = forms.TimeField(
@@ -54,7 +55,7 @@ class EngineerSearchForm(forms.Form):
         label=_("Book for opportunity"), queryset=None, required=False, empty_label=_("Choose when booking")
     )
     # The Monday of the week the board shows; week navigation changes only this.
-    week = forms.DateField(required=False, widget=forms.HiddenInput)
+    week = BoundedDateField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, grades: list[str], resource_types: list[str], opportunities, **kwargs):
         super().__init__(*args, **kwargs)
@@ -95,7 +96,7 @@ class BookingForm(forms.Form):
     """One slot on the board: engineer, start (organisation time), length and what it is for."""
 
     engineer = forms.ModelChoiceField(queryset=Engineer.objects.select_related("user"), widget=forms.HiddenInput)
-    start = forms.DateTimeField(widget=forms.HiddenInput)
+    start = BoundedDateTimeField(widget=forms.HiddenInput)
     hours = forms.TypedChoiceField(label=_("Length (hours)"), choices=LENGTH_CHOICES, coerce=int, initial="1")
     opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=None, empty_label=None)
     stage = forms.ChoiceField(
@@ -136,8 +137,8 @@ class RecordPeriodForm(forms.Form):
     DEFAULT_DAYS = 90
     MAX_DAYS = 366  # utilisation walks the calendar day by day
 
-    start = forms.DateField(label=_("From"), required=False)
-    end = forms.DateField(label=_("To"), required=False)
+    start = BoundedDateField(label=_("From"), required=False)
+    end = BoundedDateField(label=_("To"), required=False)
 
     def __init__(self, data=None, *, today: dt.date, **kwargs):
         # The query string says from/to, which are not valid Python names.

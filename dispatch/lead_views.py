@@ -14,6 +14,7 @@ from presales.choices import Role
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
 from presales.feedback import message_refusal
+from presales.inputs import as_id
 
 MAX_ROWS = 50  # each row searches its candidates: keep the page bounded
 
@@ -43,7 +44,8 @@ def lead_work(request):
 @role_required(Role.LEAD)
 def lead_reassign(request, pk):
     booking = get_object_or_404(lead_bookings(user=request.user), pk=pk)
-    engineer = Engineer.objects.filter(pk=request.POST.get("engineer") or None).first()
+    # Read by hand from the form: an id that is not one (1.9, "abc") names no engineer.
+    engineer = Engineer.objects.filter(pk=as_id(request.POST.get("engineer"))).first()
     if engineer is None:
         messages.error(request, _("Choose an engineer."))
         return redirect("dispatch:lead-work")

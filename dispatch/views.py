@@ -47,6 +47,7 @@ from presales.choices import Role
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
 from presales.feedback import message_refusal
+from presales.inputs import as_id
 from presales.models import Solution
 from presales.pagination import RankedPaginator
 
@@ -192,9 +193,9 @@ def book(request):
         data = request.GET.copy()
         if "stage" not in data:
             # Default to the opportunity's own stage when it is one engineers are booked in.
-            opportunity = (
-                dispatchable_opportunities(user=request.user).filter(pk=data.get("opportunity") or None).first()
-            )
+            # Read by hand from the query string: an id that is not one (1.9) names no opportunity.
+            chosen = as_id(data.get("opportunity"))
+            opportunity = dispatchable_opportunities(user=request.user).filter(pk=chosen).first()
             data["stage"] = opportunity.stage if opportunity else ""
         data.setdefault("hours", "1")
         data.setdefault("activity", "exchange")

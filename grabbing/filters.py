@@ -3,10 +3,11 @@
 import django_filters
 
 from grabbing.models import GrabOrder, GrabOrderStatus
+from presales.api.filters import IdFilter
 
 
 class GrabOrderFilter(django_filters.FilterSet):
-    opportunity = django_filters.NumberFilter(field_name="opportunity_id")
+    opportunity = IdFilter(field_name="opportunity_id")
     status = django_filters.MultipleChoiceFilter(choices=GrabOrderStatus.choices)
 
     class Meta:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dispatch.forms import LEVEL_CHOICES
 from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage
+from presales.inputs import BoundedDateField, IdField
 from presales.models import Region, Skill, Solution
 
 DEFAULT_UPLIFT = 50
@@ -36,7 +37,7 @@ class GrabOrderForm(forms.Form):
     min_level = forms.TypedChoiceField(
         label=_("Minimum level"), choices=LEVEL_CHOICES, coerce=int, empty_value=None, required=False
     )
-    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = BoundedDateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end_time = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     uplift_percent = forms.IntegerField(
@@ -114,4 +115,4 @@ def initial_from_search(query, *, regions) -> dict:
 
 class QuestionForm(forms.Form):
     text = forms.CharField(label=_("Question"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    engineer = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    engineer = IdField(required=False, widget=forms.HiddenInput)

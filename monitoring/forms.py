@@ -2,11 +2,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from presales.inputs import BoundedDateField
+
 
 class WindowForm(forms.Form):
     """The window asked for: the 7 days (or the policy's length) to ``date``'s midnight."""
 
-    date = forms.DateField(
+    date = BoundedDateField(
         label=_("Window ending"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

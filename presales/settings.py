@@ -245,7 +245,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON in and out (the contract): a form or multipart body is a 415, not a half-read request.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's parser, also refusing 1e400 (infinity) and bodies nested too deep (a 400, not a 500).
+    "DEFAULT_PARSER_CLASSES": ["presales.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "presales.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from dispatch import escalations as services
 from dispatch.models import Escalation
+from presales.api.fields import StrictPrimaryKeyRelatedField
 from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.api.permissions import HasRole
 from presales.choices import Role
@@ -42,7 +43,7 @@ class EscalationSerializer(serializers.ModelSerializer):
 
 class EscalationCreateSerializer(serializers.Serializer):
     # Scoped to what the caller may see: another rep's opportunity answers like a missing id.
-    opportunity = serializers.PrimaryKeyRelatedField(queryset=Opportunity.objects.none())
+    opportunity = StrictPrimaryKeyRelatedField(queryset=Opportunity.objects.none())
     reason = serializers.CharField(max_length=2000)
 
     def __init__(self, *args, **kwargs):

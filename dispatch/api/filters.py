@@ -2,13 +2,16 @@
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelChoiceField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from dispatch.models import Booking, BookingStatus, Engineer
 from dispatch.selectors import ORDERINGS, engineer_search
-from presales.api.filters import AwareIsoDateTimeFilter
+from presales.api.filters import AwareIsoDateTimeFilter, IdFilter
+from presales.inputs import ID_SCHEMA, NOT_AN_ID, as_id
 from presales.models import Opportunity, Region, Skill, Solution
 from presales.selectors import opportunity_list
 
@@ -36,9 +39,20 @@ class CodesFilter(django_filters.ModelMultipleChoiceFilter):
         super().__init__(*args, to_field_name="code", **kwargs)
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.ModelChoiceFilter):
+class IdChoiceField(ModelChoiceField):
+    """A whole-number id, then the object it names among those offered."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and as_id(value) is None:
+            raise ValidationError(NOT_AN_ID, code="invalid")
+        return super().to_python(value)
+
+
+@extend_schema_field(ID_SCHEMA)
+class IdChoiceFilter(django_filters.ModelChoiceFilter):
     """An object named by its id."""
+
+    field_class = IdChoiceField
 
 
 def _visible_opportunities(request):
@@ -66,7 +80,7 @@ class EngineerFilter(django_filters.FilterSet):
     min_rating = django_filters.NumberFilter(min_value=1, max_value=5, max_digits=3, decimal_places=2)
     free_from = AwareIsoDateTimeFilter(help_text=_("With free_to: only engineers free for the whole window."))
     free_to = AwareIsoDateTimeFilter(help_text=_("End of the free window (exclusive)."))
-    opportunity = IdFilter(
+    opportunity = IdChoiceFilter(
         queryset=_visible_opportunities,
         help_text=_("Opportunity id: each engineer carries eligible and eligibility (tiered support) for it."),
     )
@@ -109,8 +123,8 @@ class EngineerFilter(django_filters.FilterSet):
 class BookingFilter(django_filters.FilterSet):
     """``from``/``to`` keep the bookings that overlap [from, to), as booking_list does."""
 
-    opportunity = django_filters.NumberFilter(field_name="work_order__opportunity_id")
-    engineer = django_filters.NumberFilter(field_name="engineer_id")
+    opportunity = IdFilter(field_name="work_order__opportunity_id")
+    engineer = IdFilter(field_name="engineer_id")
     status = django_filters.MultipleChoiceFilter(choices=BookingStatus.choices)
     to = AwareIsoDateTimeFilter(field_name="start", lookup_expr="lt")
 

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from dispatch import hotline as services
 from dispatch.models import HotlineRequest, HotlineUrgency
+from presales.api.fields import CodeRelatedField, StrictPrimaryKeyRelatedField
 from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.api.permissions import HasRole
 from presales.choices import Role
@@ -48,11 +49,11 @@ class HotlineSerializer(serializers.ModelSerializer):
 
 class HotlineCreateSerializer(serializers.Serializer):
     # Scoped to what the caller may see: another rep's opportunity answers like a missing id.
-    opportunity = serializers.PrimaryKeyRelatedField(queryset=Opportunity.objects.none())
+    opportunity = StrictPrimaryKeyRelatedField(queryset=Opportunity.objects.none())
     question = serializers.CharField(max_length=4000)
     urgency = serializers.ChoiceField(choices=HotlineUrgency.choices, default=HotlineUrgency.NORMAL)
-    solution = serializers.SlugRelatedField(
-        slug_field="code", queryset=Solution.objects.all(), required=False, help_text="Defaults to the opportunity's."
+    solution = CodeRelatedField(
+        queryset=Solution.objects.all(), required=False, help_text="Defaults to the opportunity's."
     )
 
     def __init__(self, *args, **kwargs):

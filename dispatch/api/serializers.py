@@ -10,7 +10,7 @@ from dispatch.delay import Delay
 from dispatch.eligibility import REASON_LABELS
 from dispatch.models import Booking, BookingStatus, Engineer
 from dispatch.selectors import booking_delay
-from presales.api.fields import AwareDateTimeField, AwareQueryDateTimeField
+from presales.api.fields import AwareDateTimeField, AwareQueryDateTimeField, StrictPrimaryKeyRelatedField
 from presales.choices import Activity, PresalesStage, Role
 from presales.models import Opportunity
 from presales.selectors import opportunity_list
@@ -276,10 +276,10 @@ class BookingSerializer(serializers.ModelSerializer):
 class BookingCreateSerializer(serializers.Serializer):
     """Shape only: who may book what, when, and for how much is booking_create's to decide."""
 
-    engineer = serializers.PrimaryKeyRelatedField(queryset=Engineer.objects.all())
+    engineer = StrictPrimaryKeyRelatedField(queryset=Engineer.objects.all())
     # Scoped to what the caller may see, so another rep's opportunity gets the very answer a
     # nonexistent id gets and its existence does not leak.
-    opportunity = serializers.PrimaryKeyRelatedField(queryset=Opportunity.objects.none())
+    opportunity = StrictPrimaryKeyRelatedField(queryset=Opportunity.objects.none())
     stage = serializers.ChoiceField(choices=PresalesStage.choices)
     activity = serializers.ChoiceField(choices=Activity.choices)
     start = AwareDateTimeField()
@@ -295,7 +295,7 @@ class BookingCreateSerializer(serializers.Serializer):
 
 
 class ReassignSerializer(serializers.Serializer):
-    engineer = serializers.PrimaryKeyRelatedField(queryset=Engineer.objects.all())
+    engineer = StrictPrimaryKeyRelatedField(queryset=Engineer.objects.all())
 
 
 class CancelSerializer(serializers.Serializer):

@@ -5,15 +5,14 @@ from rest_framework import serializers
 
 from dispatch.models import Engineer
 from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
-from presales.api.fields import AwareDateTimeField
+from presales.api.fields import AwareDateTimeField, CodeRelatedField, StrictPrimaryKeyRelatedField
 from presales.choices import Activity, PresalesStage
 from presales.models import Opportunity, Region, Skill, Solution
 from presales.selectors import opportunity_list
 
 
 class ScopeSerializer(serializers.Serializer):
-    regions = serializers.SlugRelatedField(
-        slug_field="code",
+    regions = CodeRelatedField(
         queryset=Region.objects.all(),
         many=True,
         required=False,
@@ -28,13 +27,13 @@ class GrabOrderCreateSerializer(serializers.Serializer):
     """Shape only. Anything else in the body (status, winner, cost …) is ignored."""
 
     # Scoped to what the caller may see: another rep's opportunity answers as a missing id.
-    opportunity = serializers.PrimaryKeyRelatedField(queryset=Opportunity.objects.none())
+    opportunity = StrictPrimaryKeyRelatedField(queryset=Opportunity.objects.none())
     stage = serializers.ChoiceField(choices=PresalesStage.choices)
     activity = serializers.ChoiceField(choices=Activity.choices)
-    solution = serializers.SlugRelatedField(
-        slug_field="code", queryset=Solution.objects.all(), required=False, help_text="Defaults to the opportunity's."
+    solution = CodeRelatedField(
+        queryset=Solution.objects.all(), required=False, help_text="Defaults to the opportunity's."
     )
-    skills = serializers.SlugRelatedField(slug_field="code", queryset=Skill.objects.all(), many=True, required=False)
+    skills = CodeRelatedField(queryset=Skill.objects.all(), many=True, required=False)
     min_level = serializers.IntegerField(required=False, allow_null=True, help_text="1–5, for every skill asked.")
     start = AwareDateTimeField()
     end = AwareDateTimeField()
@@ -146,6 +145,6 @@ class QuestionSerializer(serializers.ModelSerializer):
 
 class QuestionCreateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000)
-    engineer = serializers.PrimaryKeyRelatedField(
+    engineer = StrictPrimaryKeyRelatedField(
         queryset=Engineer.objects.all(), required=False, help_text="The rep names whose thread they answer."
     )

@@ -3,12 +3,13 @@
 import django_filters
 
 from monitoring.models import Alert, AlertKind, AlertStatus, CellSnapshot
+from presales.api.filters import BoundedDateFilter
 
 
 class CellFilter(django_filters.FilterSet):
     region = django_filters.CharFilter(field_name="region__code")
     solution = django_filters.CharFilter(field_name="solution__code")
-    date = django_filters.DateFilter(method="filter_date", help_text="The window ending at this date's midnight.")
+    date = BoundedDateFilter(method="filter_date", help_text="The window ending at this date's midnight.")
 
     class Meta:
         model = CellSnapshot

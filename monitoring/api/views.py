@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -15,6 +16,7 @@ from monitoring.services import alert_acknowledge, alert_resolve, default_end
 from monitoring.tasks import recompute_cells
 from presales.api.permissions import HasRole
 from presales.choices import Role
+from presales.inputs import check_time
 from presales.outbox import enqueue
 
 WATCHERS = HasRole.of(Role.MANAGER, Role.LEAD, Role.ADMIN)
@@ -33,8 +35,8 @@ class CellListView(ListAPIView):
         user = self.request.user
         day = self.request.query_params.get("date")
         try:
-            end = selectors.day_end(dt.date.fromisoformat(day)) if day else None
-        except ValueError:
+            end = selectors.day_end(check_time(dt.date.fromisoformat(day))) if day else None
+        except (ValueError, ValidationError):
             end = None  # the FilterSet reports the bad date as a 400
         end = end or selectors.latest_window_end(regions=selectors.dashboard_regions(user=user))
         if end is None:

@@ -1,27 +1,35 @@
-import datetime as dt
 import re
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-# Years the API accepts. Outside them a time is a typo, and it cannot be answered faithfully:
-# before 1973 some time zones' offsets had seconds (Shanghai's local mean time, before 1901, was
-# +08:05:43), and an RFC 3339 time, as the schema promises, cannot carry them.
-PLAUSIBLE_YEARS = range(2000, 2100)
-OUT_OF_RANGE = _("Give a time between the years 2000 and 2099.")
+# The rules live in presales.inputs, shared with the query filters and the pages' forms; the
+# names that used to be defined here stay importable from here.
+from presales.inputs import NOT_AN_ID, OUT_OF_RANGE, PLAUSIBLE_YEARS, TIME_ERRORS, as_id, is_plausible, time_error
 
-
-def is_plausible(value: dt.date) -> bool:
-    return value.year in PLAUSIBLE_YEARS
+__all__ = [
+    "OUT_OF_RANGE",
+    "PLAUSIBLE_YEARS",
+    "AwareDateTimeField",
+    "AwareQueryDateTimeField",
+    "CodeRelatedField",
+    "PlausibleDateField",
+    "StrictPrimaryKeyRelatedField",
+    "has_offset",
+    "is_plausible",
+    "restore_plus",
+]
 
 
 class PlausibleDateField(serializers.DateField):
-    default_error_messages = {"out_of_range": OUT_OF_RANGE}
+    default_error_messages = TIME_ERRORS
 
     def to_internal_value(self, value):
         parsed = super().to_internal_value(value)
-        if not is_plausible(parsed):
-            self.fail("out_of_range")
+        code = time_error(parsed)
+        if code:
+            self.fail(code)
         return parsed
 
 
@@ -30,16 +38,21 @@ class AwareDateTimeField(serializers.DateTimeField):
 
     default_error_messages = {
         "naive": _("Give the time with its UTC offset, e.g. 2026-04-07T13:30:00+08:00."),
-        "out_of_range": OUT_OF_RANGE,
+        **TIME_ERRORS,
     }
 
     def to_internal_value(self, value):
         parsed = super().to_internal_value(value)
         if isinstance(value, str) and not has_offset(value):
             self.fail("naive")
-        if not is_plausible(parsed):
-            self.fail("out_of_range")
         return parsed
+
+    def enforce_timezone(self, value):
+        # The time as parsed, before DRF converts it: its offset and its year as written.
+        code = time_error(value)
+        if code:
+            self.fail(code)
+        return super().enforce_timezone(value)
 
 
 def has_offset(value: str) -> bool:
@@ -62,3 +75,31 @@ class AwareQueryDateTimeField(AwareDateTimeField):
 
     def to_internal_value(self, value):
         return super().to_internal_value(restore_plus(value.strip()) if isinstance(value, str) else value)
+
+
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An object named by its id: a whole number, never rounded (``1.9`` is not engineer 1)."""
+
+    default_error_messages = {"not_an_id": NOT_AN_ID}
+
+    def to_internal_value(self, data):
+        number = as_id(data)
+        if number is None:
+            self.fail("not_an_id")
+        return super().to_internal_value(number)
+
+
+class CodeRelatedField(serializers.SlugRelatedField):
+    """An object named by its code. A NUL cannot be in any code, and PostgreSQL refuses it in a
+    query: refused before the lookup, with Django's message."""
+
+    default_error_messages = {"null_characters": ProhibitNullCharactersValidator.message}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("null_characters")
+        return super().to_internal_value(data)

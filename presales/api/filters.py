@@ -4,12 +4,24 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 
 from presales.api.fields import has_offset, restore_plus
+from presales.inputs import ID_SCHEMA, BoundedDateField, IdField, check_time
 from presales.models import Customer, Opportunity, Rate
 
 
-class AwareIsoDateTimeField(IsoDateTimeField):
+class BoundedIsoDateTimeField(IsoDateTimeField):
+    """ISO 8601, organisation time without an offset (a page's datetime-local input), within
+    the product's years and offsets; an unencoded "+" is forgiven."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = restore_plus(value.strip())
+        return check_time(super().to_python(value))
+
+
+class AwareIsoDateTimeField(BoundedIsoDateTimeField):
     """ISO 8601 with an offset, as AwareDateTimeField for query parameters."""
 
     default_error_messages = {
@@ -17,15 +29,28 @@ class AwareIsoDateTimeField(IsoDateTimeField):
     }
 
     def to_python(self, value):
-        if isinstance(value, str) and value.strip():
-            value = restore_plus(value.strip())
-            if not has_offset(value):
-                raise forms.ValidationError(self.error_messages["naive"], code="naive")
+        if isinstance(value, str) and value.strip() and not has_offset(restore_plus(value.strip())):
+            raise forms.ValidationError(self.error_messages["naive"], code="naive")
         return super().to_python(value)
+
+
+class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = BoundedIsoDateTimeField
 
 
 class AwareIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = AwareIsoDateTimeField
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    field_class = BoundedDateField
+
+
+@extend_schema_field(ID_SCHEMA)
+class IdFilter(django_filters.Filter):
+    """An id in the query string: a whole number (``?owner=1.5`` is a 400, not owner 1)."""
+
+    field_class = IdField
 
 
 class RateFilter(django_filters.FilterSet):
@@ -45,7 +70,7 @@ class CustomerFilter(django_filters.FilterSet):
 class OpportunityFilter(django_filters.FilterSet):
     region = django_filters.CharFilter(field_name="region__code")
     solution = django_filters.CharFilter(field_name="solution__code")
-    owner = django_filters.NumberFilter(field_name="owner_id")
+    owner = IdFilter(field_name="owner_id")
 
     class Meta:
         model = Opportunity

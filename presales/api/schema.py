@@ -1,9 +1,11 @@
 """OpenAPI: every operation also documents the error bodies the server can answer with."""
 
 from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework.permissions import AllowAny
 
 from presales.api.errors import ErrorSerializer, ValidationErrorSerializer
+from presales.inputs import ID_SCHEMA
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -16,6 +18,8 @@ class AutoSchema(openapi.AutoSchema):
         errors = {"429": ErrorSerializer}
         if self.method in ("POST", "PUT", "PATCH") or self._is_list_view() or self._has_query_parameters():
             errors["400"] = ValidationErrorSerializer
+        if getattr(self.view, "lookup_field", "pk") != "pk" and "{" in self.path:
+            errors["400"] = ValidationErrorSerializer  # a code that no code can be (a NUL in it)
         if not public:
             errors["401"] = ErrorSerializer
             errors["403"] = ErrorSerializer
@@ -32,3 +36,12 @@ class AutoSchema(openapi.AutoSchema):
     def _has_query_parameters(self) -> bool:
         # A query parameter the view validates (a schedule's from/to) can be refused with a 400.
         return any(parameter.get("in") == "query" for parameter in self._get_parameters())
+
+
+class StrictPrimaryKeyExtension(OpenApiSerializerFieldExtension):
+    """An id in a body is what the server takes: a whole number in a bigint's range."""
+
+    target_class = "presales.api.fields.StrictPrimaryKeyRelatedField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return dict(ID_SCHEMA)

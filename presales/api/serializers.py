@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from presales.api.fields import CodeRelatedField, StrictPrimaryKeyRelatedField
 from presales.choices import Role
 from presales.models import Customer, Opportunity, Rate, Region, Skill, Solution, User
 from presales.signin import sign_in_authenticate
@@ -75,7 +76,7 @@ class RateSerializer(serializers.ModelSerializer):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    region = CodeRelatedField(queryset=Region.objects.all())
 
     class Meta:
         model = Customer
@@ -111,8 +112,8 @@ class OpportunityCreateSerializer(serializers.Serializer):
     """Shape only: the rules (the rep's own region, …) live in opportunity_create."""
 
     name = serializers.CharField(max_length=200)
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
-    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
-    solution = serializers.SlugRelatedField(slug_field="code", queryset=Solution.objects.all())
+    customer = StrictPrimaryKeyRelatedField(queryset=Customer.objects.all())
+    region = CodeRelatedField(queryset=Region.objects.all())
+    solution = CodeRelatedField(queryset=Solution.objects.all())
     project_class = serializers.ChoiceField(choices=Opportunity._meta.get_field("project_class").choices)
     stage = serializers.ChoiceField(choices=Opportunity._meta.get_field("stage").choices, required=False)

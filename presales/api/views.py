@@ -1,7 +1,9 @@
 from django.contrib.auth import user_logged_in
+from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -48,6 +50,13 @@ class ReferenceViewSet(viewsets.ModelViewSet):
     permission_classes = [IsAdminOrReadOnly]
     lookup_field = "code"
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def get_object(self):
+        # No code holds a NUL, and PostgreSQL refuses one in a query: the contract's 400 naming
+        # the lookup, before any query.
+        if "\x00" in self.kwargs[self.lookup_field]:
+            raise ValidationError({self.lookup_field: [ProhibitNullCharactersValidator.message]})
+        return super().get_object()
 
 
 class RegionViewSet(ReferenceViewSet):

@@ -82,3 +82,31 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     html = docs.content.decode()
     assert "drf_spectacular_sidecar" in html
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+
+
+def test_schema_describes_ids_as_the_whole_numbers_the_server_takes(schema):
+    """Issue 16: ids are whole numbers from 1 to a bigint's largest, in bodies and filters alike;
+    a code lookup can be refused with a 400 (a NUL in it)."""
+    paths, components = schema["paths"], schema["components"]["schemas"]
+    whole = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+    for path, name in [
+        ("/api/v1/bookings/", "opportunity"),
+        ("/api/v1/bookings/", "engineer"),
+        ("/api/v1/opportunities/", "owner"),
+        ("/api/v1/budgets/", "owner"),
+        ("/api/v1/budgets/{id}/ledger/", "booking"),
+        ("/api/v1/grab-orders/", "opportunity"),
+        ("/api/v1/engineers/", "opportunity"),
+    ]:
+        parameter = next(p for p in paths[path]["get"]["parameters"] if p["name"] == name)
+        assert parameter["schema"] == whole, (path, name)
+    for component, name in [
+        ("BookingCreateRequest", "engineer"),
+        ("BookingCreateRequest", "opportunity"),
+        ("ReassignRequest", "engineer"),
+        ("GrabOrderCreateRequest", "opportunity"),
+        ("OpportunityCreateRequest", "customer"),
+    ]:
+        assert {key: components[component]["properties"][name].get(key) for key in whole} == whole
+    for method in ("get", "put", "patch", "delete"):
+        assert "400" in paths["/api/v1/regions/{code}/"][method]["responses"]
