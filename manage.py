@@ -16,6 +16,11 @@ def main():
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
+    if sys.argv[1:2] != ["runserver"]:
+        # A command (migrate, seed_demo …) may run statements longer than a web request may.
+        from presales.db import use_statement_timeout
+
+        use_statement_timeout("DB_COMMAND_STATEMENT_TIMEOUT_MS")
     execute_from_command_line(sys.argv)
 
 

@@ -19,6 +19,13 @@ from dispatch.models import HOLDING_STATUSES, Booking, BookingStatus, Engineer, 
 from presales.db import TstzRange
 from presales.money import money
 
+# The time windows the product takes, in one place: a booking or grab order lasts at least
+# MIN_WINDOW (shorter is a typo, billed 0.00 hours) and at most MAX_WINDOW, which also bounds the
+# search's free window: the free-window test's cost grows with the window's length (a year of
+# it ran past the worker's 120 s).
+MIN_WINDOW = dt.timedelta(minutes=15)
+MAX_WINDOW = dt.timedelta(days=31)
+
 
 @dataclass(frozen=True)
 class Busy:

@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from budgeting.ledger import budget_for_moment, budget_release, budget_reserve, budget_settle
-from dispatch.availability import unavailability
+from budgeting.models import Budget
+from dispatch.availability import MAX_WINDOW, MIN_WINDOW, unavailability
 from dispatch.eligibility import DELIVERY_CENTRE_CLASSES, check_eligible
 from dispatch.models import OPEN_STATUSES, Booking, BookingStatus, DeliveryCentre, Engineer, Rating, WorkOrder
 from dispatch.tasks import notify_engineer
@@ -28,7 +29,6 @@ from presales.models import Opportunity, Rate, User
 from presales.money import money
 from presales.outbox import enqueue
 
-MAX_BOOKING = dt.timedelta(days=31)
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL's SQLSTATE for dispatch_booking_no_overlap
 HOURS = Decimal("0.01")
 
@@ -53,8 +53,16 @@ def hourly_rate_for(engineer: Engineer) -> Decimal:
     return rate.hourly_rate
 
 
+def _reserve(*, budget: Budget, amount: Decimal, booking_id: int, by: User, reason: str) -> None:
+    """Hold a booking's cost. A booking at a 0.00 card rate is a valid free booking: it holds
+    nothing, so there is no ledger line (whose amount must be positive) to write."""
+    if amount > 0:
+        budget_reserve(budget=budget, amount=amount, booking_id=booking_id, by=by, reason=reason)
+
+
 def check_window(start: dt.datetime, end: dt.datetime, *, now: dt.datetime, allow_past: bool) -> None:
-    """Refuse a booking window that is naive, empty, longer than 31 days or (unless allowed) in the past."""
+    """Refuse a booking or grab-order window that is naive, shorter than 15 minutes, longer than
+    31 days or (unless allowed) in the past."""
     errors: dict[str, list[str]] = {}
     for field, value in (("start", start), ("end", end)):
         if timezone.is_naive(value):
@@ -64,7 +72,9 @@ def check_window(start: dt.datetime, end: dt.datetime, *, now: dt.datetime, allo
     start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)  # compare instants, not wall clocks
     if end <= start:
         raise ValidationFailed(fields={"end": [_("The end must be after the start.")]})
-    if end - start > MAX_BOOKING:
+    if end - start < MIN_WINDOW:
+        raise ValidationFailed(fields={"end": [_("The end must be at least 15 minutes after the start.")]})
+    if end - start > MAX_WINDOW:
         raise ValidationFailed(fields={"end": [_("A booking lasts at most 31 days.")]})
     if not allow_past and start < now:
         raise ValidationFailed(fields={"start": [_("The start is in the past.")]})
@@ -180,7 +190,7 @@ def booking_create(
                 booked_at=now,
                 booked_by=by,
             )
-            budget_reserve(
+            _reserve(
                 budget=budget,
                 amount=cost,
                 booking_id=booking.pk,
@@ -282,13 +292,11 @@ def booking_complete(
     booking.actual_hours, booking.charged = actual_hours, charged
     booking.completed_at, booking.completed_by = now, by
     booking.save(update_fields=["status", "actual_hours", "charged", "completed_at", "completed_by"])
-    budget_settle(
-        budget=booking.budget,
-        booking_id=booking.pk,
-        amount=charged,
-        by=by,
-        reason=_("Booking #%(id)s completed: %(hours)s h") % {"id": booking.pk, "hours": actual_hours},
-    )
+    reason = _("Booking #%(id)s completed: %(hours)s h") % {"id": booking.pk, "hours": actual_hours}
+    if charged > 0:
+        budget_settle(budget=booking.budget, booking_id=booking.pk, amount=charged, by=by, reason=reason)
+    else:  # a free booking: nothing to charge, and nothing held to give back
+        budget_release(budget=booking.budget, booking_id=booking.pk, by=by, reason=reason)
     return booking
 
 
@@ -348,7 +356,7 @@ def booking_reschedule(
             booking.status = BookingStatus.BOOKED
             booking.acknowledged_at = booking.acknowledged_by = None
             booking.save()
-            budget_reserve(budget=booking.budget, amount=cost, booking_id=booking.pk, by=by, reason=reason)
+            _reserve(budget=booking.budget, amount=cost, booking_id=booking.pk, by=by, reason=reason)
             enqueue(notify_engineer, booking.pk, "rescheduled")
     except IntegrityError as error:
         raise _overlap_refused(error) from error
@@ -419,7 +427,7 @@ def booking_reassign(*, booking: Booking, by: User, engineer: Engineer, now: dt.
                 booked_at=now,
                 booked_by=by,
             )
-            budget_reserve(
+            _reserve(
                 budget=new.budget,
                 amount=cost,
                 booking_id=new.pk,

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from budgeting.models import Budget
 from budgeting.selectors import allocation_for
 from dispatch import calendar
-from dispatch.availability import Schedule, engineer_ids, free_window_filter, schedules, unavailability
+from dispatch.availability import MAX_WINDOW, Schedule, engineer_ids, free_window_filter, schedules, unavailability
 from dispatch.bookings import _hours, booking_cost, hourly_rate_for
 from dispatch.delay import Delay, classify_delay
 from dispatch.eligibility import eligible_filter, with_eligibility
@@ -78,7 +78,7 @@ def engineer_search(
     """Active engineers matching every criterion, scored and ordered, all in the database.
 
     Each skill must be held at ``min_level`` or above (``min_level`` alone: any skill at that
-    level). With ``free_from``/``free_to`` only engineers free for the whole window are kept:
+    level). With ``free_from``/``free_to`` (at most 31 days apart) only engineers free for the whole window are kept:
     inside working hours, not on leave, no booking overlapping. The score's parts are annotated
     (``skill_fit``, ``rating_fit``, ``region_fit``, ``cost_fit``) so pages can explain it.
     With ``opportunity`` each engineer is annotated ``eligibility`` (the reason code) and
@@ -88,6 +88,8 @@ def engineer_search(
         raise ValidationFailed(fields={"free_to": [_("Give both ends of the free window.")]})
     if free_from is not None and free_to.astimezone(dt.UTC) <= free_from.astimezone(dt.UTC):  # not wall clocks
         raise ValidationFailed(fields={"free_to": [_("The window must end after it starts.")]})
+    if free_from is not None and free_to.astimezone(dt.UTC) - free_from.astimezone(dt.UTC) > MAX_WINDOW:
+        raise ValidationFailed(fields={"free_to": [_("The free window is at most 31 days long.")]})
     if ordering not in ORDERINGS:
         raise ValidationFailed(fields={"ordering": [_("Unknown ordering.")]})
     qs = Engineer.objects.filter(is_active=True)

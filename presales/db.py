@@ -1,7 +1,13 @@
-"""Database expressions the ORM lacks, written once for PostgreSQL and SQLite."""
+"""Database expressions the ORM lacks, written once for PostgreSQL and SQLite, and the
+database's timeouts: which one a process runs with, and what a client sees when one strikes."""
 
+from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField
+from django.db import OperationalError, connections
+from django.db.backends.signals import connection_created
 from django.db.models import FloatField, Func
+
+from presales.exceptions import ApplicationError, Busy, Overloaded
 
 
 class SecondsBetween(Func):
@@ -27,3 +33,43 @@ class TstzRange(Func):
     function = "tstzrange"
     template = "%(function)s(%(expressions)s, '[)')"
     output_field = DateTimeRangeField()
+
+
+# --- Timeouts -------------------------------------------------------------------------------
+# PostgreSQL's SQLSTATEs for a lock not had within lock_timeout and a statement cancelled at
+# statement_timeout (psycopg's LockNotAvailable and QueryCanceled).
+LOCK_NOT_AVAILABLE = "55P03"
+QUERY_CANCELED = "57014"
+
+
+def database_refusal(error: BaseException) -> ApplicationError | None:
+    """A lock or statement timeout as the refusal a client sees (Busy 409, Overloaded 503);
+    None for any other error, which stays a server error."""
+    if not isinstance(error, OperationalError):
+        return None
+    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    # SQLite has no lock_timeout: its busy timeout ends in "database is locked".
+    if sqlstate == LOCK_NOT_AVAILABLE or "database is locked" in str(error):
+        return Busy()
+    if sqlstate == QUERY_CANCELED:
+        return Overloaded()
+    return None
+
+
+def use_statement_timeout(setting: str) -> None:
+    """From now on every PostgreSQL connection this process opens runs with the statement
+    timeout named by ``setting`` (milliseconds, 0 = none) instead of the web requests' one.
+
+    Celery workers and management commands call it at start (presales/celery.py, manage.py):
+    their statements may run longer than a request may, but not forever.
+    """
+
+    def apply(connection, **kwargs) -> None:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, false)", [str(getattr(settings, setting))])
+
+    connection_created.connect(apply, weak=False, dispatch_uid="presales.db.use_statement_timeout")
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None:
+            apply(connection)

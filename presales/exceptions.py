@@ -70,6 +70,15 @@ class Busy(ApplicationError):
     default_message = _("Someone else is changing this right now; please try again.")
 
 
+class Overloaded(ApplicationError):
+    """A statement ran past the statement_timeout and was cancelled; the client may retry later."""
+
+    code = "busy"
+    status = 503
+    retry_after = 5
+    default_message = _("The server is busy; please try again in a few seconds.")
+
+
 class SlotUnavailable(ApplicationError):
     """The engineer is not free then: another booking, time off, or outside working hours."""
 

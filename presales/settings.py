@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so it sees what a view raised: body size under /api/, lock and statement timeouts.
+    "presales.middleware.LimitsMiddleware",
 ]
 
 ROOT_URLCONF = "presales.urls"
@@ -122,6 +124,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL statement timeouts in milliseconds (0 = none): web requests, Celery workers, and
+# management commands (migrations and operators' one-off commands are watched by a person).
+DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "5000"))
+DB_WORKER_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_WORKER_STATEMENT_TIMEOUT_MS", "300000"))
+DB_COMMAND_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_COMMAND_STATEMENT_TIMEOUT_MS", "0"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -137,9 +144,17 @@ else:
     # Fail fast instead of queueing forever behind a stuck lock; services map it to 409.
     # JIT off: on the search's queries PostgreSQL spent more time compiling than running
     # (2.2 s vs 0.17 s measured in bench/); OLTP queries here never gain from it.
-    DATABASES["default"]["OPTIONS"].setdefault("options", "-c lock_timeout=5000 -c jit=off")
+    # statement_timeout: no query outlives the request that asked for it (a gunicorn worker is
+    # killed at 120 s, but PostgreSQL would keep running its query); a cancelled statement is a
+    # 503 busy (presales/db.py). Celery workers and management commands set their own at start.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "options", f"-c lock_timeout=5000 -c statement_timeout={DB_STATEMENT_TIMEOUT_MS} -c jit=off"
+    )
     if os.environ.get("TEST_DATABASE_NAME"):  # parallel test runs on one server need their own
         DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
+
+# Request bodies: at most 1 MB (the API answers a bigger one 413 too_large, presales/api/errors.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "presales.User"

@@ -4,13 +4,14 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import ModelChoiceField
+from django_filters.fields import ModelChoiceField, ModelMultipleChoiceField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from dispatch.models import Booking, BookingStatus, Engineer
 from dispatch.selectors import ORDERINGS, engineer_search
 from presales.api.filters import AwareIsoDateTimeFilter, IdFilter
+from presales.api.limits import MAX_ITEMS
 from presales.inputs import ID_SCHEMA, NOT_AN_ID, as_id
 from presales.models import Opportunity, Region, Skill, Solution
 from presales.selectors import opportunity_list
@@ -31,9 +32,20 @@ class CodeFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, to_field_name="code", **kwargs)
 
 
+class LimitedModelMultipleChoiceField(ModelMultipleChoiceField):
+    """At most MAX_ITEMS values: each skill is one more test in the search's SQL."""
+
+    def clean(self, value):
+        if value is not None and len(value) > MAX_ITEMS:
+            raise forms.ValidationError(_("Give at most %(count)s values.") % {"count": MAX_ITEMS}, code="max_length")
+        return super().clean(value)
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class CodesFilter(django_filters.ModelMultipleChoiceFilter):
-    """Reference objects named by their codes, the parameter repeated."""
+    """Reference objects named by their codes, the parameter repeated (at most MAX_ITEMS times)."""
+
+    field_class = LimitedModelMultipleChoiceField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, to_field_name="code", **kwargs)
@@ -69,17 +81,21 @@ class EngineerFilter(django_filters.FilterSet):
     """
 
     solution = CodeFilter(queryset=Solution.objects.all())
-    skill = CodesFilter(
-        queryset=Skill.objects.all(),
-        help_text=_("Skill code; repeat for several skills, each held at min_level or above."),
-    )
+    # A raw schema, since drf-spectacular reads no help_text beside an extend_schema_field.
+    skill = extend_schema_field(
+        {"type": "string", "description": "Skill code; repeat for up to 50 skills, each held at min_level or above."}
+    )(CodesFilter(queryset=Skill.objects.all()))
     min_level = LevelFilter(min_value=1, max_value=5)
     region = CodeFilter(queryset=Region.objects.all())
     grade = django_filters.CharFilter()
     resource_type = django_filters.CharFilter()
     min_rating = django_filters.NumberFilter(min_value=1, max_value=5, max_digits=3, decimal_places=2)
-    free_from = AwareIsoDateTimeFilter(help_text=_("With free_to: only engineers free for the whole window."))
-    free_to = AwareIsoDateTimeFilter(help_text=_("End of the free window (exclusive)."))
+    free_from = AwareIsoDateTimeFilter(
+        help_text=_("With free_to: only engineers free for the whole window, at most 31 days long.")
+    )
+    free_to = AwareIsoDateTimeFilter(
+        help_text=_("End of the free window (exclusive), at most 31 days after free_from.")
+    )
     opportunity = IdChoiceFilter(
         queryset=_visible_opportunities,
         help_text=_("Opportunity id: each engineer carries eligible and eligibility (tiered support) for it."),

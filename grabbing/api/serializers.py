@@ -6,20 +6,23 @@ from rest_framework import serializers
 from dispatch.models import Engineer
 from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
 from presales.api.fields import AwareDateTimeField, CodeRelatedField, StrictPrimaryKeyRelatedField
+from presales.api.limits import MAX_ITEMS, CodeListField
 from presales.choices import Activity, PresalesStage
 from presales.models import Opportunity, Region, Skill, Solution
 from presales.selectors import opportunity_list
 
 
 class ScopeSerializer(serializers.Serializer):
-    regions = CodeRelatedField(
+    regions = CodeListField(
         queryset=Region.objects.all(),
-        many=True,
         required=False,
-        help_text="Region codes; none means every region.",
+        help_text=f"Region codes, at most {MAX_ITEMS}; none means every region.",
     )
     grades = serializers.ListField(
-        child=serializers.CharField(max_length=20), required=False, help_text="Grades; none means every grade."
+        child=serializers.CharField(max_length=20),
+        max_length=MAX_ITEMS,
+        required=False,
+        help_text=f"Grades, at most {MAX_ITEMS}; none means every grade.",
     )
 
 
@@ -33,7 +36,7 @@ class GrabOrderCreateSerializer(serializers.Serializer):
     solution = CodeRelatedField(
         queryset=Solution.objects.all(), required=False, help_text="Defaults to the opportunity's."
     )
-    skills = CodeRelatedField(queryset=Skill.objects.all(), many=True, required=False)
+    skills = CodeListField(queryset=Skill.objects.all(), required=False, help_text=f"Skill codes, at most {MAX_ITEMS}.")
     min_level = serializers.IntegerField(required=False, allow_null=True, help_text="1–5, for every skill asked.")
     start = AwareDateTimeField()
     end = AwareDateTimeField()

@@ -1,6 +1,10 @@
 """One exception handler: every API error is ``{"code", "detail"}`` (+ ``fields`` on 400)."""
 
+import logging
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
@@ -10,7 +14,10 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from presales.exceptions import ApplicationError, InUse
+from presales.db import database_refusal
+from presales.exceptions import ApplicationError, InUse, Overloaded
+
+logger = logging.getLogger(__name__)
 
 # DRF's own codes where the contract names them differently.
 CODE_OVERRIDES = {
@@ -42,6 +49,13 @@ def _validation_body(detail) -> dict:
 
 
 def exception_handler(exc, context):
+    refusal = database_refusal(exc)
+    if refusal is not None:
+        # A lock (409) or statement (503) timeout: contention or load, not a bug; the request's
+        # transaction has rolled back, so nothing was written.
+        if isinstance(refusal, Overloaded):
+            logger.warning("Statement timeout on %s", context["request"].path)
+        exc = refusal
     if isinstance(exc, (ProtectedError, RestrictedError)):
         # Deleting a region, skill or customer that others still use: a conflict, not a crash.
         exc = InUse()
@@ -77,13 +91,56 @@ def exception_handler(exc, context):
     return response
 
 
+def is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def refusal_response(error: ApplicationError) -> JsonResponse:
+    """An ApplicationError answered outside DRF (middleware, Django's error handlers)."""
+    response = JsonResponse({"code": error.code, "detail": str(error.message)}, status=error.status)
+    if getattr(error, "retry_after", None):
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _api_error(code: str, detail, status: int) -> JsonResponse:
+    return JsonResponse({"code": code, "detail": str(detail)}, status=status)
+
+
+# Django's error handlers (presales/urls.py): a URL under /api/ answers the API's error body
+# whatever went wrong; pages get Django's HTML as before.
+
+
+def bad_request(request, exception):
+    if is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+            return _api_error("too_large", _("The request body is larger than %(limit)s KB.") % {"limit": limit}, 413)
+        return _api_error("invalid", _("Bad request."), 400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if is_api(request):
+        denied = exceptions.PermissionDenied()
+        return _api_error(denied.default_code, denied.detail, 403)
+    return defaults.permission_denied(request, exception)
+
+
 def page_not_found(request, exception):
-    """Django's 404 handler: a URL under /api/ that matches no route (``/bookings/abc/``) answers
-    the API's error body, not the HTML page meant for people."""
-    if request.path.startswith("/api/"):
+    """A URL under /api/ that matches no route (``/bookings/abc/``) answers the API's error
+    body, not the HTML page meant for people."""
+    if is_api(request):
         not_found = exceptions.NotFound()
-        return JsonResponse({"code": not_found.default_code, "detail": str(not_found.detail)}, status=404)
+        return _api_error(not_found.default_code, not_found.detail, 404)
     return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """An unhandled exception: Django has already logged it with its traceback (django.request)."""
+    if is_api(request):
+        return _api_error("server_error", _("Something went wrong on our side; it has been logged."), 500)
+    return defaults.server_error(request)
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -28,7 +28,9 @@ class AutoSchema(openapi.AutoSchema):
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             errors["409"] = ErrorSerializer
         if self.method in ("POST", "PUT", "PATCH"):
+            errors["413"] = ErrorSerializer  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE (1 MB)
             errors["415"] = ErrorSerializer  # a body that is not JSON
+        errors["503"] = ErrorSerializer  # a statement cut at the statement timeout: busy, Retry-After
         for status, serializer in errors.items():
             responses.setdefault(status, self._get_response_for_code(serializer, status, direction=direction))
         return responses

@@ -9,8 +9,11 @@ from presales.signin import sign_in_authenticate
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
+    username = serializers.CharField(max_length=150)  # the column's length (AbstractUser)
+    # Hashing is the costly step of a sign-in: no password longer than any a person types.
+    password = serializers.CharField(
+        style={"input_type": "password"}, trim_whitespace=False, write_only=True, max_length=1024
+    )
 
     def validate(self, attrs):
         # SignInThrottled passes through is_valid() to the API's handler: 429 with Retry-After.
