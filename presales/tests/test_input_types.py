@@ -190,9 +190,9 @@ NUL_BODIES = [
     ("rep", "post", "/api/v1/opportunities/", "solution", lambda w: _opportunity(w, solution="A\x00")),
     ("admin", "post", "/api/v1/customers/", "region", lambda w: {"name": "New", "tier": "A", "region": "n\x00"}),
     ("admin", "patch", "/api/v1/customers/{customer}/", "region", lambda w: {"region": "\x00"}),
-    ("rep", "post", "/api/v1/grab-orders/", "skills", lambda w: grab_body(w, skills=["sk\x00ill"])),
+    ("rep", "post", "/api/v1/grab-orders/", "skills.0", lambda w: grab_body(w, skills=["sk\x00ill"])),
     ("rep", "post", "/api/v1/grab-orders/", "solution", lambda w: grab_body(w, solution="A\x00")),
-    ("rep", "post", "/api/v1/grab-orders/", "scope.regions", lambda w: grab_body(w, scope={"regions": ["\x00"]})),
+    ("rep", "post", "/api/v1/grab-orders/", "scope.regions.0", lambda w: grab_body(w, scope={"regions": ["\x00"]})),
     ("rep", "post", "/api/v1/hotline-requests/", "solution", lambda w: _hotline(w, solution="\x00")),
 ]
 
