@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,17 +17,16 @@ from django.utils.translation import gettext as _
 from budgeting.models import Budget, LedgerEntry, LedgerKind, SalesTarget
 from budgeting.selectors import allocation_for
 from presales.choices import Role
-from presales.exceptions import BudgetExceeded, Busy, InvalidState, PermissionDenied, ValidationFailed
+from presales.db import timeouts_refused
+from presales.exceptions import BudgetExceeded, InvalidState, PermissionDenied, ValidationFailed
 from presales.models import User
 from presales.money import ZERO, money
 from presales.periods import Quarter
 
 
 def _locked(budget_id: int) -> Budget:
-    try:
+    with timeouts_refused():
         return Budget.objects.select_for_update().select_related("owner").get(pk=budget_id)
-    except OperationalError as error:  # lock_timeout on PostgreSQL, busy timeout on SQLite
-        raise Busy() from error
 
 
 def _append(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from dispatch.eligibility import DELIVERY_CENTRE_CLASSES, check_eligible
 from dispatch.models import OPEN_STATUSES, Booking, BookingStatus, DeliveryCentre, Engineer, Rating, WorkOrder
 from dispatch.tasks import notify_engineer
 from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage, Role
+from presales.db import timeouts_refused
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, SlotUnavailable, ValidationFailed
 from presales.models import Opportunity, Rate, User
 from presales.money import money
@@ -96,16 +97,15 @@ def check_stage(opportunity: Opportunity, stage: str, activity: str) -> None:
 def lock_engineer(engineer: Engineer) -> Engineer:
     """The engineer's row, locked until the transaction ends: bookings of one engineer are serialised here."""
     try:
-        return (
-            Engineer.objects.select_for_update(of=("self",))
-            .select_related("user")
-            .prefetch_related("working_hours")
-            .get(pk=engineer.pk)
-        )
+        with timeouts_refused():
+            return (
+                Engineer.objects.select_for_update(of=("self",))
+                .select_related("user")
+                .prefetch_related("working_hours")
+                .get(pk=engineer.pk)
+            )
     except Engineer.DoesNotExist as error:
         raise NotFound(_("Engineer not found.")) from error
-    except OperationalError as error:  # lock_timeout: someone else holds this engineer too long
-        raise SlotUnavailable(_("The engineer's calendar is busy; please try again.")) from error
 
 
 def _claim_slot(engineer: Engineer, start: dt.datetime, end: dt.datetime, *, ignore_booking: int | None = None):
@@ -205,14 +205,12 @@ def booking_create(
 
 
 def _locked_booking(booking: Booking) -> Booking:
-    try:
+    with timeouts_refused():
         return (
             Booking.objects.select_for_update(of=("self",))
             .select_related("engineer__user", "work_order__opportunity", "budget")
             .get(pk=booking.pk)
         )
-    except OperationalError as error:
-        raise InvalidState(_("Someone else is changing this booking; please try again.")) from error
 
 
 def _require_status(booking: Booking, *allowed: str) -> None:

@@ -1,6 +1,9 @@
 """Database expressions the ORM lacks, written once for PostgreSQL and SQLite, and the
 database's timeouts: which one a process runs with, and what a client sees when one strikes."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField
 from django.db import OperationalError, connections
@@ -54,6 +57,22 @@ def database_refusal(error: BaseException) -> ApplicationError | None:
     if sqlstate == QUERY_CANCELED:
         return Overloaded()
     return None
+
+
+@contextmanager
+def timeouts_refused() -> Iterator[None]:
+    """Raise a lock or statement timeout inside as its refusal (``database_refusal``).
+
+    Around the row locks of services: a page that shows a service's refusals next to the form
+    (keeping what was typed) then shows this one too; the API would map it either way.
+    """
+    try:
+        yield
+    except OperationalError as error:
+        refusal = database_refusal(error)
+        if refusal is None:
+            raise
+        raise refusal from error
 
 
 def use_statement_timeout(setting: str) -> None:

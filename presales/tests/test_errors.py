@@ -2,6 +2,7 @@
 timeouts are answers, not crashes: a lock timeout is 409 busy, a statement timeout 503 busy with
 Retry-After, on the API and on the pages alike, with nothing written."""
 
+import datetime as dt
 import threading
 import time
 from decimal import Decimal
@@ -12,9 +13,12 @@ from django.db.backends.signals import connection_created
 from django.test import Client
 from django.utils import timezone
 
+from budgeting.models import Budget
+from dispatch.bookings import booking_create
 from dispatch.escalations import escalation_request
 from dispatch.hotline import hotline_request
-from dispatch.models import Escalation, HotlineRequest
+from dispatch.models import Booking, Engineer, Escalation, HotlineRequest
+from dispatch.tests.engineers import make_engineer, make_opportunity
 from dispatch.tests.test_api import client_for
 from dispatch.tests.tiers import centre_engineer, classed_opportunity, make_centre
 from grabbing.models import GrabOrder
@@ -272,3 +276,44 @@ def test_workers_and_commands_set_their_own_statement_timeout(settings):
     finally:
         connection_created.disconnect(dispatch_uid="presales.db.use_statement_timeout")
         connection.close()
+
+
+@pytest.fixture
+def booked_world(rep, manager, north, solution_a):
+    """A booking, the engineer it is for and the budget it draws on: the rows every booking,
+    cancellation and budget change locks (dispatch.bookings.lock_engineer, _locked_booking,
+    budgeting.ledger._locked)."""
+    start, end = window()
+    budget = budget_for(rep, start)
+    wang = make_engineer("wang", region=north, solutions=[solution_a])
+    opportunity = make_opportunity(rep, region=north, solution=solution_a)
+    booking = booking_create(
+        by=rep, engineer=wang, opportunity=opportunity, stage="value_presentation", activity="workshop",
+        start=start, end=end, notify=False,
+    )  # fmt: skip
+    later = {"start": (start + dt.timedelta(hours=3)).isoformat(), "end": (end + dt.timedelta(hours=3)).isoformat()}
+    new_booking = {"engineer": wang.pk, "opportunity": opportunity.pk, "stage": "value_presentation",
+                   "activity": "workshop", **later}  # fmt: skip
+    adjust = {"amount": "100.00", "reason": "Bid support"}
+    return {
+        "booking create": (Engineer, wang.pk, rep, "/api/v1/bookings/", new_booking, 201),
+        "booking cancel": (Booking, booking.pk, rep, f"/api/v1/bookings/{booking.pk}/cancel/", {}, 200),
+        "budget adjust": (Budget, budget.pk, manager, f"/api/v1/budgets/{budget.pk}/adjust/", adjust, 201),
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("case", ["booking create", "booking cancel", "budget adjust"])
+def test_a_lock_timeout_on_an_engineer_booking_or_budget_is_409_busy_too(case, booked_world, short_lock_timeout):
+    """The services' own row locks answer the same 409 busy as every other lock (on PostgreSQL
+    they answered slot_unavailable and invalid_state before)."""
+    model, pk, user, url, body, success = booked_world[case]
+    client = client_for(user)
+    client.raise_request_exception = False
+    before = row_counts()
+    with RowHolder(model, pk):
+        response = client.post(url, body, format="json")
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "busy"
+    assert row_counts() == before
+    assert client.post(url, body, format="json").status_code == success  # once the lock is gone
