@@ -62,7 +62,8 @@ def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         if exc.code == "invalid":
             body = _validation_body(exc.fields or {"non_field_errors": [str(exc.message)]})
-            body["detail"] = str(exc.message)
+            if exc.message is not exc.default_message:  # a summary of its own; else the first field's
+                body["detail"] = str(exc.message)
         else:
             body = {"code": exc.code, "detail": str(exc.message)}
         response = Response(body, status=exc.status)

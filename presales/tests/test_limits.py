@@ -223,3 +223,13 @@ def test_the_schema_documents_the_limits():
     assert "50" in search["skill"]["description"]
     responses = schema["paths"][GRAB_ORDERS_URL]["post"]["responses"]
     assert {"413", "503"} <= set(responses)
+
+
+def test_a_refusal_on_one_field_says_that_field_s_message_as_its_detail(rep, order_body):
+    """A service's field error is summarised by its message, as a serializer's is, not by the
+    generic "Invalid input."."""
+    start = window()[0]
+    body = order_body | {"end": (start + dt.timedelta(minutes=5)).isoformat()}
+    response = client_for(rep).post(GRAB_ORDERS_URL, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == response.json()["fields"]["end"][0]
