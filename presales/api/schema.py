@@ -1,6 +1,9 @@
 """OpenAPI: every operation also documents the error bodies the server can answer with."""
 
+from decimal import Decimal
+
 from drf_spectacular import openapi
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from rest_framework.permissions import AllowAny
 
 from presales.api.errors import ErrorSerializer, ValidationErrorSerializer
@@ -32,3 +35,26 @@ class AutoSchema(openapi.AutoSchema):
     def _has_query_parameters(self) -> bool:
         # A query parameter the view validates (a schedule's from/to) can be refused with a 400.
         return any(parameter.get("in") == "query" for parameter in self._get_parameters())
+
+
+class BoundedFilterExtension(DjangoFilterExtension):
+    """django-filter's parameters with the bounds the filter enforces (``min_value``,
+    ``max_value``, ``max_length``): drf-spectacular leaves them out, so a client only learns that
+    ``min_level=9`` is out of range from the 400."""
+
+    priority = 1  # over drf-spectacular's own extension for the same backend
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        bounds = {
+            "minimum": filter_field.extra.get("min_value"),
+            "maximum": filter_field.extra.get("max_value"),
+            "maxLength": filter_field.extra.get("max_length"),
+        }
+        for parameter in parameters:
+            schema = parameter["schema"]
+            schema = schema.get("items", schema)  # a repeatable filter bounds each value
+            for keyword, bound in bounds.items():
+                if bound is not None:
+                    schema.setdefault(keyword, float(bound) if isinstance(bound, Decimal) else bound)
+        return parameters

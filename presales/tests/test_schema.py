@@ -82,3 +82,24 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     html = docs.content.decode()
     assert "drf_spectacular_sidecar" in html
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+
+
+def _query_parameter(schema, path, name):
+    return next(p for p in schema["paths"][path]["get"]["parameters"] if p["in"] == "query" and p["name"] == name)
+
+
+def test_filter_parameters_state_the_bounds_the_filter_enforces(schema):
+    """A filter's min_value/max_value reach the schema: without them a client (or schemathesis)
+    sends min_level=4881 as valid and meets a 400."""
+    assert _query_parameter(schema, "/api/v1/engineers/", "min_level")["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 5,
+    }
+    min_rating = _query_parameter(schema, "/api/v1/engineers/", "min_rating")["schema"]
+    assert (min_rating["minimum"], min_rating["maximum"]) == (1, 5)
+
+
+def test_request_bodies_state_the_ranges_the_service_enforces(schema):
+    days = schema["components"]["schemas"]["ApproveRequest"]["properties"]["days"]
+    assert (days["minimum"], days["maximum"]) == (1, 180)
