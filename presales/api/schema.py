@@ -4,12 +4,19 @@ from decimal import Decimal
 
 from drf_spectacular import openapi
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from presales.api.errors import ErrorSerializer, ValidationErrorSerializer
 
 
 class AutoSchema(openapi.AutoSchema):
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.DecimalField) and field.max_whole_digits and "pattern" in schema:
+            schema["pattern"] = decimal_pattern(field)
+        return schema
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
@@ -35,6 +42,18 @@ class AutoSchema(openapi.AutoSchema):
     def _has_query_parameters(self) -> bool:
         # A query parameter the view validates (a schedule's from/to) can be refused with a 400.
         return any(parameter.get("in") == "query" for parameter in self._get_parameters())
+
+
+def decimal_pattern(field: serializers.DecimalField) -> str:
+    """drf-spectacular's pattern for a decimal string (``^-?\\d{0,10}(?:\\.\\d{0,2})?$``) also
+    matches "", "-" and "." and ignores ``min_value``; this one needs a digit, has no sign when the
+    field takes no negatives, and no zero when it must be positive. (ASCII digits: ``\\d`` is not,
+    for Python's regexes.)"""
+    whole, places = field.max_whole_digits, field.decimal_places
+    number = rf"(?:[0-9]{{1,{whole}}}(?:\.[0-9]{{0,{places}}})?|\.[0-9]{{1,{places}}})"
+    if field.min_value is None or field.min_value < 0:
+        return rf"^-?{number}$"
+    return rf"^(?=[^1-9]*[1-9]){number}$" if field.min_value > 0 else rf"^{number}$"
 
 
 class BoundedFilterExtension(DjangoFilterExtension):

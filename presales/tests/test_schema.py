@@ -103,3 +103,20 @@ def test_filter_parameters_state_the_bounds_the_filter_enforces(schema):
 def test_request_bodies_state_the_ranges_the_service_enforces(schema):
     days = schema["components"]["schemas"]["ApproveRequest"]["properties"]["days"]
     assert (days["minimum"], days["maximum"]) == (1, 180)
+
+
+def test_decimal_patterns_need_a_digit_and_follow_min_value(schema):
+    """drf-spectacular's decimal pattern matched "" (and "-1" for a rate that cannot be
+    negative): schemathesis sent them as valid and met a 400."""
+    components = schema["components"]["schemas"]
+    rate = re.compile(components["RateRequest"]["properties"]["hourly_rate"]["pattern"])
+    hours = re.compile(components["CompleteRequest"]["properties"]["actual_hours"]["pattern"])
+    assert [bool(rate.match(value)) for value in ("", ".", "-1", "0", "1200.50", ".5")] == [
+        False,
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]
+    assert [bool(hours.match(value)) for value in ("", "-", "2.5", "-2.5")] == [False, False, True, True]
