@@ -1,5 +1,6 @@
 """OpenAPI: every operation also documents the error bodies the server can answer with."""
 
+import copy
 from decimal import Decimal
 
 from drf_spectacular import openapi
@@ -11,6 +12,15 @@ from presales.api.errors import ErrorSerializer, ValidationErrorSerializer
 
 
 class AutoSchema(openapi.AutoSchema):
+    def resolve_serializer(self, serializer, direction, bypass_extensions=False):
+        # drf-spectacular documents every PATCH body as partial, as DRF's partial_update reads
+        # it; a PATCH action of our own (a rating's correction) validates its whole serializer,
+        # so its schema keeps the required fields.
+        if self.method == "PATCH" and getattr(serializer, "partial", False) and self.view.action != "partial_update":
+            serializer = copy.copy(serializer)
+            serializer.partial = False
+        return super().resolve_serializer(serializer, direction, bypass_extensions)
+
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if isinstance(field, serializers.DecimalField) and field.max_whole_digits and "pattern" in schema:

@@ -120,3 +120,13 @@ def test_decimal_patterns_need_a_digit_and_follow_min_value(schema):
         True,
     ]
     assert [bool(hours.match(value)) for value in ("", "-", "2.5", "-2.5")] == [False, False, True, True]
+
+
+def test_a_patch_action_that_reads_its_whole_body_documents_the_required_fields(schema):
+    """PATCH …/rating/ needs a score (answers 400 without one); the schema said every field was
+    optional, as for DRF's partial updates, which keep theirs."""
+    body = schema["paths"]["/api/v1/bookings/{id}/rating/"]["patch"]["requestBody"]["content"]["application/json"]
+    component = schema["components"]["schemas"][body["schema"]["$ref"].split("/")[-1]]
+    assert component["required"] == ["score"]
+    region = schema["paths"]["/api/v1/regions/{code}/"]["patch"]["requestBody"]["content"]["application/json"]
+    assert "required" not in schema["components"]["schemas"][region["schema"]["$ref"].split("/")[-1]]
