@@ -130,3 +130,8 @@ def test_a_patch_action_that_reads_its_whole_body_documents_the_required_fields(
     assert component["required"] == ["score"]
     region = schema["paths"]["/api/v1/regions/{code}/"]["patch"]["requestBody"]["content"]["application/json"]
     assert "required" not in schema["components"]["schemas"][region["schema"]["$ref"].split("/")[-1]]
+
+
+def test_the_budget_period_filter_documents_its_form(schema):
+    pattern = re.compile(_query_parameter(schema, "/api/v1/budgets/", "period")["schema"]["pattern"])
+    assert [bool(pattern.match(value)) for value in ("2026Q2", "2026Q5", "Solution", "")] == [True, False, False, False]
