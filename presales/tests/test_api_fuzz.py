@@ -1,11 +1,16 @@
 """API fuzzing: Schemathesis generates requests from the schema the app serves at /api/v1/schema/
-and checks every answer (no 5xx; status code, content type, headers and body as documented),
-once per role's token and once anonymously, against a small but complete organisation.
+and checks every answer with all its default checks (no 5xx; status code, content type, headers
+and body as documented; schema-violating data refused; schema-valid data accepted, unless the
+refusal is one the contract names), once per role's token and once anonymously, against a small
+but complete organisation.
 
-Each role is one test: the schema is fetched from the app in-process (WSGI, no server), every
-operation gets a bounded Hypothesis run (positive and negative data, random ids and the ids that
-exist), and all failures are reported together. ``schemathesis.pytest.from_fixture`` would do the
-looping, but with pytest 9.2 it fails on ``Node._nodeid``, which pytest no longer has.
+Each role is one test (``-k rep``, ``-k anonymous`` …): the schema is fetched from the app
+in-process (WSGI, no server), every operation gets a bounded, derandomized Hypothesis run
+(positive and negative data, random ids and the ids that exist, and probes: schema-valid requests
+with one value replaced by input the contract says has no valid meaning), and every failure is
+reported once per operation and cause, with a request that shows it. Nothing refused may write.
+``schemathesis.pytest.from_fixture`` would do the looping, but with pytest 9.2 it fails on
+``Node._nodeid``, which pytest no longer has.
 
 Database: a transactional test, so each request commits as in production (on-commit tasks and
 emails run). What one example writes stays for the next, which is fine as long as the checks
@@ -20,11 +25,13 @@ import sys
 import time
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 import pytest
 import schemathesis
 from django.core.signals import got_request_exception
 from django.core.wsgi import get_wsgi_application
+from django.db import connection
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -43,7 +50,6 @@ from grabbing.services import grab_order_grab
 from grabbing.tests.factories import at, next_monday, post
 from monitoring.models import Alert, AlertKind, CellSnapshot
 from presales.tests.factories import SkillFactory, SolutionFactory
-from presales.tests.scenario_files import row_counts
 
 ROLES = ["rep", "engineer_user", "manager", "lead", "admin_user", None]
 # Reads first, then writes, then deletes.
@@ -245,9 +251,12 @@ def refused_before_reading(response, anonymous: bool) -> bool:
     )
 
 
-def contract_400(response, case) -> bool:
+def contract_400(response, case, fields_declared: dict[tuple, dict]) -> bool:
     """A 400 on schema-valid data that the contract asks for: ``invalid``, naming only fields the
-    client sent, each a rule the schema cannot express or a value with no valid meaning."""
+    operation declares, each a rule the schema cannot express or a value with no valid meaning.
+    (A declared field not sent may be required only sometimes: the rep answering a question
+    names the engineer. Money and hours are decimal strings, whose range JSON Schema cannot
+    bound.)"""
     body = _json(response)
     if response.status_code != 400 or not isinstance(body, dict) or body.get("code") != "invalid":
         return False
@@ -255,19 +264,22 @@ def contract_400(response, case) -> bool:
     names = {name.split(".")[0] for name in fields}
     if names == {"non_field_errors"}:
         return case.operation.label in NON_FIELD_400
+    declared = {parameter.name for parameter in case.operation.query} | {path[0] for path in fields_declared if path}
+    decimals = {path[0] for path, node in fields_declared.items() if len(path) == 1 and node.get("format") == "decimal"}
     return bool(names) and all(
-        name in sent and (name in CONTRACT_400 or _has_no_valid_meaning(sent[name])) for name in names
+        name in declared and (name in CONTRACT_400 | decimals or _has_no_valid_meaning(sent.get(name)))
+        for name in names
     )
 
 
-def positive_data_acceptance_or_contract_refusal(anonymous: bool):
+def positive_data_acceptance_or_contract_refusal(anonymous: bool, fields_declared: dict[tuple, dict]):
     def positive_data_acceptance_or_contract_refusal(ctx, response, case):
         """schemathesis's own check, strict; its failure stands unless the answer is a refusal the
         contract names (status and code)."""
         try:
             return positive_data_acceptance(ctx, response, case)
         except RejectedPositiveData:
-            if refused_before_reading(response, anonymous) or contract_400(response, case):
+            if refused_before_reading(response, anonymous) or contract_400(response, case, fields_declared):
                 return None
             raise
 
@@ -284,6 +296,7 @@ class Probe:
     path: tuple
     value: object
     why: str
+    also: tuple = ()  # other query parameters the probe needs, (name, value) pairs: the 400 may name them
 
     @property
     def field(self) -> str | None:
@@ -329,9 +342,10 @@ def _value_probes(where: str, path: tuple, value, keys: dict[str, list]) -> list
     ]
 
 
-def declared_fields(raw_schema: dict, operation) -> set[tuple]:
-    """The body's declared property paths (``("scope", "regions", "*")``): a probe goes only into
-    a field the operation reads, not into the extra properties schemathesis adds."""
+def declared_fields(raw_schema: dict, operation) -> dict[tuple, dict]:
+    """The body's declared property paths (``("scope", "regions", "*")``) and their schemas: a
+    probe goes only into a field the operation reads, not into the extra properties schemathesis
+    adds."""
     components = raw_schema.get("components", {}).get("schemas", {})
 
     def resolve(node):
@@ -341,7 +355,7 @@ def declared_fields(raw_schema: dict, operation) -> set[tuple]:
 
     def walk(node, path):
         node = resolve(node)
-        yield path
+        yield path, node
         for key in ("allOf", "oneOf", "anyOf"):
             for part in node.get(key, []):
                 yield from walk(part, path)
@@ -352,10 +366,10 @@ def declared_fields(raw_schema: dict, operation) -> set[tuple]:
 
     content = raw_schema["paths"][operation.path][operation.method.lower()].get("requestBody", {}).get("content", {})
     body = content.get("application/json", {}).get("schema")
-    return set(walk(body, ())) if body else set()
+    return dict(walk(body, ())) if body else {}
 
 
-def probes(case, keys: dict[str, list], fields: set[tuple]) -> list[Probe]:
+def probes(case, keys: dict[str, list], fields: dict[tuple, dict]) -> list[Probe]:
     found = []
     for name, value in (case.query or {}).items():
         for item in value if isinstance(value, list) else [value]:
@@ -372,9 +386,30 @@ def probes(case, keys: dict[str, list], fields: set[tuple]) -> list[Probe]:
         if numbers:
             found.append(Probe("raw", numbers[0], "1e400", "the number 1e400"))
         found.append(Probe("raw", (), "[" * 100_000 + "]" * 100_000, "a 100,000-deep nested array"))
+    if isinstance(case.body, dict):
+        for path, node in fields.items():
+            value = _get(case.body, path) if path and "*" not in path and node.get("type") == "array" else None
+            known = keys.get(f"/api/v1/{path[-1].replace('_', '-')}/") if path else None
+            if isinstance(value, list) and (known or value):
+                found.append(Probe("body", path, [(known or value)[0]] * 51, "a list of 51 items"))
+    if {"free_from", "free_to"} <= {parameter.name for parameter in case.operation.query}:
+        start = "2026-06-01T09:00:00+08:00"
+        found.append(
+            Probe(
+                "query", ("free_to",), "2027-06-02T09:00:00+08:00", "a free window of a year", (("free_from", start),)
+            )
+        )
     if any(parameter.name.lower() == "idempotency-key" for parameter in case.operation.headers):
         found.append(Probe("header", ("Idempotency-Key",), "k" * 300, "an Idempotency-Key of 300 characters"))
     return found
+
+
+def _get(container, path: tuple):
+    for part in path:
+        if not isinstance(container, dict) or part not in container:
+            return None
+        container = container[part]
+    return container
 
 
 def _set(container, path: tuple, value):
@@ -389,7 +424,13 @@ def _set(container, path: tuple, value):
 def apply(probe: Probe, case) -> dict:
     """Put the probe into the case; returns extra transport arguments (a raw body)."""
     if probe.where == "query":
-        case.query = {**case.query, probe.path[0]: probe.value}
+        # Alone (with the required ones): a filter refusing another random value would hide
+        # whether this one is read, and paging is read only once the filters pass.
+        required = {parameter.name for parameter in case.operation.query if parameter.is_required}
+        case.query = {name: value for name, value in case.query.items() if name in required} | {
+            probe.path[0]: probe.value,
+            **dict(probe.also),
+        }
     elif probe.where == "body":
         case.body = _set(case.body, probe.path, probe.value)
     elif probe.where == "header":
@@ -412,10 +453,11 @@ def input_with_no_valid_meaning_refused(probe: Probe, anonymous: bool):
         if response.status_code == 400 and isinstance(body, dict) and body.get("code") == "invalid":
             fields = body.get("fields") or {}
             if probe.where == "raw" or any(
-                name == probe.field
+                name in (probe.field, *(other for other, _value in probe.also))
+                or name == probe.field
                 or probe.field.startswith(f"{name}.")
                 or name.startswith(f"{probe.field}.")
-                or name.lower() == probe.field.lower()
+                or name.lower().replace("_", "-") == probe.field.lower()  # Idempotency-Key
                 for name in fields
             ):
                 return None
@@ -451,7 +493,7 @@ def known_keys(schema, admin_headers: dict[str, str]) -> dict[str, list]:
     return keys
 
 
-def cases(operation, keys: dict[str, list], fields: set[tuple]):
+def cases(operation, keys: dict[str, list], fields: dict[tuple, dict]):
     """(case, probe or None): random ids and the ids that exist, positive and negative data, and
     positive data with one probe put in (on an object that exists, so the input is read)."""
     names = [parameter.name for parameter in operation.path_parameters]
@@ -482,6 +524,16 @@ def token_headers(user) -> dict[str, str]:
     return {"Authorization": f"Token {token.key}"}
 
 
+def _spy_writes(writes: list, execute, sql, params, many, context):
+    """Nothing refused writes anything: every statement that would is noted (cheaper than
+    counting every table's rows around each of thousands of requests, and an UPDATE shows too)."""
+    # The idempotency record of a refusal is kept on purpose: a retry with the key gets the
+    # same answer again (the contract), without running the request a second time.
+    if sql.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE") and "presales_idempotencyrecord" not in sql:
+        writes.append(sql.split("(")[0][:80])
+    return execute(sql, params, many, context)
+
+
 # The exception behind each 500, so that failures group by cause, not by symptom.
 crashes: list[str] = []
 
@@ -508,14 +560,15 @@ def fuzz_operation(operation, keys: dict[str, list], headers: dict[str, str], an
     """Run the operation's examples; every (operation, cause) goes into ``failures`` once, with the
     first request that showed it: all of them at once, so one run lists everything left to fix
     (and nothing is shrunk, which keeps the run short)."""
-    positive = positive_data_acceptance_or_contract_refusal(anonymous)
+    fields = declared_fields(operation.schema.raw_schema, operation)
+    positive = positive_data_acceptance_or_contract_refusal(anonymous, fields)
     examples = 0
 
     def record(cause: str, case, extra: dict, call_headers: dict, probe) -> None:
         failures.setdefault((operation.label, cause), _reproduce(case, extra, call_headers, probe))
 
     @FUZZ_SETTINGS
-    @given(drawn=cases(operation, keys, declared_fields(operation.schema.raw_schema, operation)))
+    @given(drawn=cases(operation, keys, fields))
     def fuzz(drawn):
         nonlocal examples
         examples += 1
@@ -523,9 +576,10 @@ def fuzz_operation(operation, keys: dict[str, list], headers: dict[str, str], an
         extra = apply(probe, case) if probe else {}
         call_headers = {**headers, **extra.pop("headers", {})}
         check = input_with_no_valid_meaning_refused(probe, anonymous) if probe else positive
-        before = row_counts() if probe else None
         crashes.clear()
-        response = case.call(headers=call_headers, **extra)
+        writes = []
+        with connection.execute_wrapper(partial(_spy_writes, writes)):
+            response = case.call(headers=call_headers, **extra)
         try:
             case.validate_response(
                 response,
@@ -537,8 +591,11 @@ def fuzz_operation(operation, keys: dict[str, list], headers: dict[str, str], an
         except FailureGroup as group:
             for failure in group.exceptions:
                 record(_cause(failure, response, probe), case, extra, call_headers, probe)
-        if probe and response.status_code >= 400 and row_counts() != before:
-            record(f"{probe.why} in `{probe.field}` refused but rows written", case, extra, call_headers, probe)
+        if response.status_code >= 400 and writes:
+            what = f"{probe.why} in `{probe.field}`" if probe else "request"
+            record(
+                f"{what} refused ({response.status_code}) but written: {writes[0]}", case, extra, call_headers, probe
+            )
 
     fuzz()
     return examples
