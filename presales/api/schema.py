@@ -68,8 +68,8 @@ def decimal_pattern(field: serializers.DecimalField) -> str:
 
 class BoundedFilterExtension(DjangoFilterExtension):
     """django-filter's parameters with the bounds the filter enforces (``min_value``,
-    ``max_value``, ``max_length``): drf-spectacular leaves them out, so a client only learns that
-    ``min_level=9`` is out of range from the 400."""
+    ``max_value``, ``max_length``), which drf-spectacular leaves out, so that a client learns that
+    ``min_level=9`` is out of range before the 400; and that an empty value is allowed."""
 
     priority = 1  # over drf-spectacular's own extension for the same backend
 
@@ -81,6 +81,10 @@ class BoundedFilterExtension(DjangoFilterExtension):
             "maxLength": filter_field.extra.get("max_length"),
         }
         for parameter in parameters:
+            # An empty value (?region=, as a search form sends it) is no filter, as the pages
+            # and django-filter read it; schemathesis took it for invalid input accepted.
+            if not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
             schema = parameter["schema"]
             schema = schema.get("items", schema)  # a repeatable filter bounds each value
             for keyword, bound in bounds.items():

@@ -135,3 +135,12 @@ def test_a_patch_action_that_reads_its_whole_body_documents_the_required_fields(
 def test_the_budget_period_filter_documents_its_form(schema):
     pattern = re.compile(_query_parameter(schema, "/api/v1/budgets/", "period")["schema"]["pattern"])
     assert [bool(pattern.match(value)) for value in ("2026Q2", "2026Q5", "Solution", "")] == [True, False, False, False]
+
+
+def test_optional_filters_document_that_an_empty_value_is_no_filter(schema):
+    """``?owner=`` lists everything (django-filter, and the pages' search forms send it); the
+    schema said nothing, so an empty value looked like invalid input accepted."""
+    assert _query_parameter(schema, "/api/v1/opportunities/", "owner")["allowEmptyValue"] is True
+    assert _query_parameter(schema, "/api/v1/alerts/", "kind")["allowEmptyValue"] is True
+    schedule = schema["paths"]["/api/v1/engineers/{id}/schedule/"]["get"]["parameters"]
+    assert all("allowEmptyValue" not in parameter for parameter in schedule if parameter.get("required"))
