@@ -82,8 +82,9 @@ class BoundedFilterExtension(DjangoFilterExtension):
         }
         for parameter in parameters:
             # An empty value (?region=, as a search form sends it) is no filter, as the pages
-            # and django-filter read it; schemathesis took it for invalid input accepted.
-            if not parameter.get("required"):
+            # and django-filter read it; schemathesis took it for invalid input accepted. Not for
+            # a repeatable filter, whose empty value is a choice that does not exist (a 400).
+            if not parameter.get("required") and parameter["schema"].get("type") != "array":
                 parameter["allowEmptyValue"] = True
             schema = parameter["schema"]
             schema = schema.get("items", schema)  # a repeatable filter bounds each value
