@@ -458,7 +458,7 @@ def input_with_no_valid_meaning_refused(probe: Probe, anonymous: bool):
                 or name == probe.field
                 or probe.field.startswith(f"{name}.")
                 or name.startswith(f"{probe.field}.")
-                or name.lower().replace("_", "-") == probe.field.lower()  # Idempotency-Key
+                or (probe.where == "header" and "idempotency" in name.lower())  # however it is named
                 for name in fields
             ):
                 return None
