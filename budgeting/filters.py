@@ -1,6 +1,7 @@
 """FilterSets for budgets and their ledgers, shared by the API and the pages."""
 
 import django_filters
+from drf_spectacular.utils import extend_schema_field
 
 from budgeting.models import Budget, LedgerEntry, LedgerKind
 from presales.api.filters import AwareIsoDateTimeFilter, BoundedIsoDateTimeFilter, IdFilter
@@ -8,7 +9,10 @@ from presales.periods import validate_quarter
 
 
 class BudgetFilter(django_filters.FilterSet):
-    period = django_filters.CharFilter(validators=[validate_quarter])
+    # The schema gives the form (validate_quarter's), so clients do not learn it from a 400.
+    period = extend_schema_field({"type": "string", "pattern": "^[0-9]{4}Q[1-4]$", "example": "2026Q2"})(
+        django_filters.CharFilter(validators=[validate_quarter])
+    )
     owner = IdFilter(field_name="owner_id")
     region = django_filters.CharFilter(field_name="owner__regions__code", distinct=True)
 

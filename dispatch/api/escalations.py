@@ -57,6 +57,9 @@ class ApproveSerializer(serializers.Serializer):
     days = serializers.IntegerField(
         required=False,
         default=services.DEFAULT_PERIOD_DAYS,
+        # The service's range, here too so that the schema states it.
+        min_value=1,
+        max_value=services.MAX_PERIOD_DAYS,
         help_text="How long the delivery centre stays eligible, 1–180 days (default 30).",
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")

@@ -110,3 +110,66 @@ def test_schema_describes_ids_as_the_whole_numbers_the_server_takes(schema):
         assert {key: components[component]["properties"][name].get(key) for key in whole} == whole
     for method in ("get", "put", "patch", "delete"):
         assert "400" in paths["/api/v1/regions/{code}/"][method]["responses"]
+
+
+def _query_parameter(schema, path, name):
+    return next(p for p in schema["paths"][path]["get"]["parameters"] if p["in"] == "query" and p["name"] == name)
+
+
+def test_filter_parameters_state_the_bounds_the_filter_enforces(schema):
+    """A filter's min_value/max_value reach the schema: without them a client (or schemathesis)
+    sends min_level=4881 as valid and meets a 400."""
+    assert _query_parameter(schema, "/api/v1/engineers/", "min_level")["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 5,
+    }
+    min_rating = _query_parameter(schema, "/api/v1/engineers/", "min_rating")["schema"]
+    assert (min_rating["minimum"], min_rating["maximum"]) == (1, 5)
+
+
+def test_request_bodies_state_the_ranges_the_service_enforces(schema):
+    days = schema["components"]["schemas"]["ApproveRequest"]["properties"]["days"]
+    assert (days["minimum"], days["maximum"]) == (1, 180)
+
+
+def test_decimal_patterns_need_a_digit_and_follow_min_value(schema):
+    """drf-spectacular's decimal pattern matched "" (and "-1" for a rate that cannot be
+    negative): schemathesis sent them as valid and met a 400."""
+    components = schema["components"]["schemas"]
+    rate = re.compile(components["RateRequest"]["properties"]["hourly_rate"]["pattern"])
+    hours = re.compile(components["CompleteRequest"]["properties"]["actual_hours"]["pattern"])
+    assert [bool(rate.match(value)) for value in ("", ".", "-1", "0", "1200.50", ".5")] == [
+        False,
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]
+    assert [bool(hours.match(value)) for value in ("", "-", "2.5", "-2.5")] == [False, False, True, True]
+
+
+def test_a_patch_action_that_reads_its_whole_body_documents_the_required_fields(schema):
+    """PATCH …/rating/ needs a score (answers 400 without one); the schema said every field was
+    optional, as for DRF's partial updates, which keep theirs."""
+    body = schema["paths"]["/api/v1/bookings/{id}/rating/"]["patch"]["requestBody"]["content"]["application/json"]
+    component = schema["components"]["schemas"][body["schema"]["$ref"].split("/")[-1]]
+    assert component["required"] == ["score"]
+    region = schema["paths"]["/api/v1/regions/{code}/"]["patch"]["requestBody"]["content"]["application/json"]
+    assert "required" not in schema["components"]["schemas"][region["schema"]["$ref"].split("/")[-1]]
+
+
+def test_the_budget_period_filter_documents_its_form(schema):
+    pattern = re.compile(_query_parameter(schema, "/api/v1/budgets/", "period")["schema"]["pattern"])
+    assert [bool(pattern.match(value)) for value in ("2026Q2", "2026Q5", "Solution", "")] == [True, False, False, False]
+
+
+def test_optional_filters_document_that_an_empty_value_is_no_filter(schema):
+    """``?owner=`` lists everything (django-filter, and the pages' search forms send it); the
+    schema said nothing, so an empty value looked like invalid input accepted."""
+    assert _query_parameter(schema, "/api/v1/opportunities/", "owner")["allowEmptyValue"] is True
+    assert _query_parameter(schema, "/api/v1/alerts/", "region")["allowEmptyValue"] is True
+    assert "allowEmptyValue" not in _query_parameter(schema, "/api/v1/bookings/", "status")  # ?status= is a 400
+    schedule = schema["paths"]["/api/v1/engineers/{id}/schedule/"]["get"]["parameters"]
+    assert all("allowEmptyValue" not in parameter for parameter in schedule if parameter.get("required"))
