@@ -4,7 +4,7 @@ import django_filters
 from drf_spectacular.utils import extend_schema_field
 
 from budgeting.models import Budget, LedgerEntry, LedgerKind
-from presales.api.filters import AwareIsoDateTimeFilter, BoundedIsoDateTimeFilter, IdFilter
+from presales.api.filters import AwareIsoDateTimeFilter, BoundedIsoDateTimeFilter, IdFilter, StrictBooleanFilter
 from presales.periods import validate_quarter
 
 
@@ -27,7 +27,7 @@ class LedgerFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=LedgerKind.choices)
     booking = IdFilter(field_name="booking_id")
     to = AwareIsoDateTimeFilter(field_name="at", lookup_expr="lt")
-    flagged = django_filters.BooleanFilter(method="filter_flagged")
+    flagged = StrictBooleanFilter(method="filter_flagged")
 
     class Meta:
         model = LedgerEntry

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from dispatch.models import Booking, BookingStatus, Engineer
 from dispatch.selectors import ORDERINGS, engineer_search
-from presales.api.filters import AwareIsoDateTimeFilter, IdFilter
+from presales.api.filters import AwareIsoDateTimeFilter, IdFilter, StrictBooleanFilter
 from presales.api.limits import MAX_ITEMS
 from presales.inputs import ID_SCHEMA, NOT_AN_ID, as_id
 from presales.models import Opportunity, Region, Skill, Solution
@@ -100,9 +100,7 @@ class EngineerFilter(django_filters.FilterSet):
         queryset=_visible_opportunities,
         help_text=_("Opportunity id: each engineer carries eligible and eligibility (tiered support) for it."),
     )
-    eligible = django_filters.BooleanFilter(
-        help_text=_("With opportunity: true keeps only the engineers eligible for it.")
-    )
+    eligible = StrictBooleanFilter(help_text=_("With opportunity: true keeps only the engineers eligible for it."))
     ordering = django_filters.ChoiceFilter(
         choices=[(key, key) for key in ORDERINGS],
         empty_label=None,

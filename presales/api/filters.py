@@ -53,6 +53,30 @@ class IdFilter(django_filters.Filter):
     field_class = IdField
 
 
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0, True/False) from a query string; empty is no filter. Anything else is
+    a 400: Django's NullBooleanSelect reads junk such as ``eligible=false\x00x`` as "no filter",
+    which silently answers another question than the one asked."""
+
+    default_error_messages = {"invalid": _("Give true or false.")}
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self.VALUES[str(value).lower()]
+        except KeyError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+@extend_schema_field({"type": "boolean"})
+class StrictBooleanFilter(django_filters.Filter):
+    field_class = StrictBooleanField
+
+
 class RateFilter(django_filters.FilterSet):
     class Meta:
         model = Rate

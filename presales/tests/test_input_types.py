@@ -361,3 +361,17 @@ def test_a_body_as_deep_as_allowed_reaches_the_serializer(world, call):
     nested = "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1)
     response = call("rep", "post", "/api/v1/bookings/", json.dumps(booking_body(world))[:-1] + f', "note": {nested}}}')
     assert_refused(response, "note", "Not a valid string.")
+
+
+@pytest.mark.parametrize(
+    "url, name",
+    [("/api/v1/engineers/", "eligible"), ("/api/v1/budgets/{budget}/ledger/", "flagged")],
+)
+@pytest.mark.parametrize("junk", ["false\x00x", "null", "yes please"])
+def test_a_yes_no_filter_that_is_neither_is_a_400_naming_it(world, call, url, name, junk):
+    """A boolean filter read junk as "no filter" and answered another question (found by the fuzz
+    test); true/false, 1/0 and empty still work."""
+    path = _url(world, url)
+    assert_refused(call("rep", "get", path, {name: junk}), name, "Give true or false.")
+    for value in ("true", "False", "1", "0", ""):
+        assert call("rep", "get", path, {name: value}).status_code == 200, value
