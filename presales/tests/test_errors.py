@@ -184,7 +184,12 @@ def locked_world(rep, manager, north, solution_a, lead):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("case", ["grab order cancel", "escalation approve", "hotline answer", "alert acknowledge"])
 def test_a_lock_timeout_is_409_busy_and_writes_nothing(case, locked_world, short_lock_timeout):
-    model, pk, user, url, body = locked_world[case]
+    assert_busy_while_held(*locked_world[case], success=200)
+
+
+def assert_busy_while_held(model, pk, user, url, body, *, success: int) -> None:
+    """POST ``url`` while another connection holds the row: 409 busy, nothing written; then
+    ``success`` once the lock is gone."""
     client = client_for(user)
     client.raise_request_exception = False
     before = row_counts()
@@ -193,7 +198,7 @@ def test_a_lock_timeout_is_409_busy_and_writes_nothing(case, locked_world, short
     assert response.status_code == 409, response.content
     assert response.json()["code"] == "busy" and response.json()["detail"]
     assert row_counts() == before
-    assert client.post(url, body, format="json").status_code == 200  # once the lock is gone
+    assert client.post(url, body, format="json").status_code == success
 
 
 @pytest.mark.django_db(transaction=True)
@@ -307,13 +312,5 @@ def booked_world(rep, manager, north, solution_a):
 def test_a_lock_timeout_on_an_engineer_booking_or_budget_is_409_busy_too(case, booked_world, short_lock_timeout):
     """The services' own row locks answer the same 409 busy as every other lock (on PostgreSQL
     they answered slot_unavailable and invalid_state before)."""
-    model, pk, user, url, body, success = booked_world[case]
-    client = client_for(user)
-    client.raise_request_exception = False
-    before = row_counts()
-    with RowHolder(model, pk):
-        response = client.post(url, body, format="json")
-    assert response.status_code == 409, response.content
-    assert response.json()["code"] == "busy"
-    assert row_counts() == before
-    assert client.post(url, body, format="json").status_code == success  # once the lock is gone
+    *held, success = booked_world[case]
+    assert_busy_while_held(*held, success=success)
