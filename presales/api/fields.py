@@ -4,22 +4,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-# The rules live in presales.inputs, shared with the query filters and the pages' forms; the
-# names that used to be defined here stay importable from here.
-from presales.inputs import NOT_AN_ID, OUT_OF_RANGE, PLAUSIBLE_YEARS, TIME_ERRORS, as_id, is_plausible, time_error
-
-__all__ = [
-    "OUT_OF_RANGE",
-    "PLAUSIBLE_YEARS",
-    "AwareDateTimeField",
-    "AwareQueryDateTimeField",
-    "CodeRelatedField",
-    "PlausibleDateField",
-    "StrictPrimaryKeyRelatedField",
-    "has_offset",
-    "is_plausible",
-    "restore_plus",
-]
+from presales.inputs import NOT_AN_ID, TIME_ERRORS, as_id, time_error
 
 
 class PlausibleDateField(serializers.DateField):
