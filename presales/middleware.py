@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import render
 
-from presales.api.errors import is_api, refusal_response
+from presales.api.errors import is_api, refusal_response, with_retry_after
 from presales.db import database_refusal
 
 
@@ -26,10 +26,9 @@ class LimitsMiddleware:
             return None
         if is_api(request):
             return refusal_response(refusal)
-        response = render(request, "refused.html", {"message": refusal.message}, status=refusal.status)
-        if getattr(refusal, "retry_after", None):
-            response["Retry-After"] = str(refusal.retry_after)
-        return response
+        return with_retry_after(
+            render(request, "refused.html", {"message": refusal.message}, status=refusal.status), refusal
+        )
 
 
 def _declared_length(request) -> int:

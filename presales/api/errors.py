@@ -66,10 +66,7 @@ def exception_handler(exc, context):
                 body["detail"] = str(exc.message)
         else:
             body = {"code": exc.code, "detail": str(exc.message)}
-        response = Response(body, status=exc.status)
-        if getattr(exc, "retry_after", None):
-            response["Retry-After"] = str(exc.retry_after)
-        return response
+        return with_retry_after(Response(body, status=exc.status), exc)
     if isinstance(exc, DjangoValidationError):
         # A model's full_clean() inside a service: same 400 as a serializer's.
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -96,12 +93,16 @@ def is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
-def refusal_response(error: ApplicationError) -> JsonResponse:
-    """An ApplicationError answered outside DRF (middleware, Django's error handlers)."""
-    response = JsonResponse({"code": error.code, "detail": str(error.message)}, status=error.status)
+def with_retry_after(response, error: ApplicationError):
+    """``response``, telling the client when to retry where the refusal says so (busy, throttled)."""
     if getattr(error, "retry_after", None):
         response["Retry-After"] = str(error.retry_after)
     return response
+
+
+def refusal_response(error: ApplicationError) -> JsonResponse:
+    """An ApplicationError answered outside DRF (middleware, Django's error handlers)."""
+    return with_retry_after(_api_error(error.code, error.message, error.status), error)
 
 
 def _api_error(code: str, detail, status: int) -> JsonResponse:
