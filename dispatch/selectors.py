@@ -86,10 +86,12 @@ def engineer_search(
     """
     if (free_from is None) != (free_to is None):
         raise ValidationFailed(fields={"free_to": [_("Give both ends of the free window.")]})
-    if free_from is not None and free_to.astimezone(dt.UTC) <= free_from.astimezone(dt.UTC):  # not wall clocks
-        raise ValidationFailed(fields={"free_to": [_("The window must end after it starts.")]})
-    if free_from is not None and free_to.astimezone(dt.UTC) - free_from.astimezone(dt.UTC) > MAX_WINDOW:
-        raise ValidationFailed(fields={"free_to": [_("The free window is at most 31 days long.")]})
+    if free_from is not None:
+        length = free_to.astimezone(dt.UTC) - free_from.astimezone(dt.UTC)  # instants, not wall clocks
+        if length <= dt.timedelta(0):
+            raise ValidationFailed(fields={"free_to": [_("The window must end after it starts.")]})
+        if length > MAX_WINDOW:
+            raise ValidationFailed(fields={"free_to": [_("The free window is at most 31 days long.")]})
     if ordering not in ORDERINGS:
         raise ValidationFailed(fields={"ordering": [_("Unknown ordering.")]})
     qs = Engineer.objects.filter(is_active=True)
