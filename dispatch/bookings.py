@@ -19,11 +19,14 @@ from django.utils.translation import gettext as _
 
 from budgeting.ledger import budget_for_moment, budget_release, budget_reserve, budget_settle
 from budgeting.models import Budget
-from dispatch.availability import MAX_WINDOW, MIN_WINDOW, unavailability
+from dispatch.availability import unavailability
+from dispatch.checks import check_stage, check_window
+from dispatch.delay import record_response
 from dispatch.eligibility import DELIVERY_CENTRE_CLASSES, check_eligible
 from dispatch.models import OPEN_STATUSES, Booking, BookingStatus, DeliveryCentre, Engineer, Rating, WorkOrder
 from dispatch.tasks import notify_engineer
-from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage, Role
+from dispatch.work_orders import check_fillable, lock_work_order, work_order_create
+from presales.choices import Role
 from presales.db import timeouts_refused
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, SlotUnavailable, ValidationFailed
 from presales.models import Opportunity, Rate, User
@@ -61,39 +64,6 @@ def _reserve(*, budget: Budget, amount: Decimal, booking_id: int, by: User, reas
         budget_reserve(budget=budget, amount=amount, booking_id=booking_id, by=by, reason=reason)
 
 
-def check_window(start: dt.datetime, end: dt.datetime, *, now: dt.datetime, allow_past: bool) -> None:
-    """Refuse a booking or grab-order window that is naive, shorter than 15 minutes, longer than
-    31 days or (unless allowed) in the past."""
-    errors: dict[str, list[str]] = {}
-    for field, value in (("start", start), ("end", end)):
-        if timezone.is_naive(value):
-            errors[field] = [_("Give the time with its UTC offset, e.g. 2026-04-07T13:30:00+08:00.")]
-    if errors:
-        raise ValidationFailed(fields=errors)
-    start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)  # compare instants, not wall clocks
-    if end <= start:
-        raise ValidationFailed(fields={"end": [_("The end must be after the start.")]})
-    if end - start < MIN_WINDOW:
-        raise ValidationFailed(fields={"end": [_("The end must be at least 15 minutes after the start.")]})
-    if end - start > MAX_WINDOW:
-        raise ValidationFailed(fields={"end": [_("A booking lasts at most 31 days.")]})
-    if not allow_past and start < now:
-        raise ValidationFailed(fields={"start": [_("The start is in the past.")]})
-
-
-def check_stage(opportunity: Opportunity, stage: str, activity: str) -> None:
-    """Refuse dispatching to an opportunity still in qualification, or for a stage/activity that takes none."""
-    errors = {}
-    if opportunity.stage == PresalesStage.QUALIFICATION:
-        errors["opportunity"] = [_("Engineers are dispatched once the opportunity has passed qualification.")]
-    if stage not in DISPATCHABLE_STAGES:
-        errors["stage"] = [_("Choose value presentation, bid preparation or bidding.")]
-    if activity not in Activity.values:
-        errors["activity"] = [_("Unknown activity.")]
-    if errors:
-        raise ValidationFailed(fields=errors)
-
-
 def lock_engineer(engineer: Engineer) -> Engineer:
     """The engineer's row, locked until the transaction ends: bookings of one engineer are serialised here."""
     try:
@@ -125,14 +95,14 @@ def booking_create(
     *,
     by: User,
     engineer: Engineer,
-    opportunity: Opportunity,
-    stage: str,
-    activity: str,
     start: dt.datetime,
     end: dt.datetime,
+    work_order: WorkOrder | None = None,
+    opportunity: Opportunity | None = None,
+    stage: str | None = None,
+    activity: str | None = None,
     desired_start: dt.datetime | None = None,
     note: str = "",
-    work_order: WorkOrder | None = None,
     uplift_percent: int = 0,
     now: dt.datetime | None = None,
     allow_past: bool = False,
@@ -140,39 +110,63 @@ def booking_create(
 ) -> Booking:
     """Book ``engineer`` for [start, end) on the rep's opportunity and reserve its cost.
 
+    With ``work_order`` the booking fills it (its opportunity, stage and activity unless given)
+    under its row lock; without, a work order is opened for the booking with ``desired_start``
+    (default: ``start``) and the booking's length.
+
     Raises ValidationFailed (bad input), NotFound (not the rep's opportunity),
+    WorkOrderStaffed (the work order has all the engineers it needs), InvalidState (it is cancelled),
     NotEligible (tiered support: a delivery-centre engineer on a class C/D/E opportunity
     without an approved escalation), SlotUnavailable (not free) or BudgetExceeded (the owner's
     quarter budget would go negative).
     """
     now = now or timezone.now()
+    if work_order is not None:
+        if opportunity is not None and opportunity.pk != work_order.opportunity_id:
+            raise ValidationFailed(fields={"opportunity": [_("The work order is on another opportunity.")]})
+        opportunity = work_order.opportunity
+        stage, activity = stage or work_order.stage, activity or work_order.activity
+    if opportunity is None:
+        raise ValidationFailed(fields={"opportunity": [_("Choose the opportunity.")]})
     if opportunity.owner_id != by.pk and not by.has_role(Role.ADMIN):
         raise NotFound(_("Opportunity not found."))
     check_window(start, end, now=now, allow_past=allow_past)
     check_stage(opportunity, stage, activity)
+    if desired_start is not None and work_order is None and timezone.is_naive(desired_start):
+        raise ValidationFailed(
+            fields={"desired_start": [_("Give the time with its UTC offset, e.g. 2026-04-07T13:30:00+08:00.")]}
+        )
     if not 0 <= uplift_percent <= 200:
         raise ValidationFailed(fields={"uplift_percent": [_("The uplift is 0 to 200 percent.")]})
     try:
         with transaction.atomic():
+            if work_order is not None:  # locked first, as everything filling it
+                work_order = lock_work_order(work_order)
             engineer = lock_engineer(engineer)
             if not engineer.is_active:
                 raise ValidationFailed(fields={"engineer": [_("This engineer is no longer active.")]})
             # Checked at ``now``: an escalation's period must include the moment of booking.
             check_eligible(engineer=engineer, opportunity=opportunity, now=now)
+            if work_order is not None:
+                check_fillable(work_order, engineer)
             _claim_slot(engineer, start, end)
             hourly_rate = hourly_rate_for(engineer)
             hours = _hours(start, end)
             cost = booking_cost(hours=hours, hourly_rate=hourly_rate, uplift_percent=uplift_percent)
             budget = budget_for_moment(rep=opportunity.owner, moment=start)
             if work_order is None:
-                work_order = WorkOrder.objects.create(
+                desired_start = desired_start or start
+                work_order = work_order_create(
+                    by=by,
                     opportunity=opportunity,
                     stage=stage,
                     activity=activity,
-                    desired_start=desired_start or start,
+                    desired_start=desired_start,
+                    desired_end=desired_start + (end - start),
+                    hours=hours,
                     note=note,
-                    created_at=now,
-                    created_by=by,
+                    now=now,
+                    allow_past=True,
                 )
             booking = Booking.objects.create(
                 work_order=work_order,
@@ -238,6 +232,7 @@ def booking_acknowledge(*, booking: Booking, by: User, now: dt.datetime | None =
     booking.status = BookingStatus.ACKNOWLEDGED
     booking.acknowledged_at, booking.acknowledged_by = now or timezone.now(), by
     booking.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    record_response(work_order_id=booking.work_order_id, at=booking.acknowledged_at)
     return booking
 
 
@@ -262,6 +257,27 @@ def booking_cancel(*, booking: Booking, by: User, reason: str = "", now: dt.date
     )
     enqueue(notify_engineer, booking.pk, "cancelled")
     return booking
+
+
+@transaction.atomic
+def work_order_cancel(
+    *, work_order: WorkOrder, by: User, reason: str = "", now: dt.datetime | None = None
+) -> WorkOrder:
+    """The rep calls the work order off: each of its bookings not yet started is cancelled and
+    its reservation released, all in this one transaction (a refusal undoes them all). Work
+    already started or done stays as it is, to be completed and charged."""
+    now = now or timezone.now()
+    work_order = lock_work_order(work_order)
+    if work_order.opportunity.owner_id != by.pk and not by.has_role(Role.ADMIN):
+        raise NotFound(_("Work order not found."))
+    if work_order.cancelled_at is not None:
+        raise InvalidState(_("The work order is already cancelled."))
+    for booking in work_order.bookings.filter(status__in=OPEN_STATUSES, start__gt=now).order_by("start", "pk"):
+        booking_cancel(booking=booking, by=by, reason=reason or _("Work order cancelled"), now=now)
+    work_order.cancelled_at, work_order.cancelled_by = now, by
+    work_order._history_user = by
+    work_order.save(update_fields=["cancelled_at", "cancelled_by"])
+    return work_order
 
 
 @transaction.atomic

@@ -11,12 +11,16 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dispatch.delay import record_response
 from dispatch.models import DeliveryCentre, HotlineRequest, HotlineStatus, HotlineUrgency, WorkOrder
 from dispatch.tasks import notify_hotline
 from presales.choices import Activity, Role
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from presales.models import Opportunity, Solution, User
 from presales.outbox import enqueue
+
+# The hotline answers within hours: its work order wants an answer in this window.
+HOTLINE_WINDOW = dt.timedelta(hours=4)
 
 
 def hotline_visible_to(user: User) -> QuerySet[HotlineRequest]:
@@ -66,7 +70,9 @@ def hotline_request(
         opportunity=opportunity,
         stage=opportunity.stage,
         activity=Activity.OTHER,
+        solution=solution,
         desired_start=now,
+        desired_end=now + HOTLINE_WINDOW,
         note=question,
         created_at=now,
         created_by=by,
@@ -102,6 +108,7 @@ def hotline_answer(*, hotline: HotlineRequest, by: User, answer: str, now: dt.da
     )
     if not changed:
         raise InvalidState(_("This hotline request was already answered."))
+    record_response(work_order_id=hotline.work_order_id, at=now)
     hotline.refresh_from_db()
     hotline._history_user = by
     hotline._change_reason = "answered"

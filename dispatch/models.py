@@ -204,8 +204,13 @@ class TimeOff(models.Model):
         return f"{self.engineer}: {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
 
 
+MAX_ENGINEERS_NEEDED = 20
+
+
 class WorkOrder(models.Model):
-    """A request for presales help on an opportunity; filled by one or more bookings."""
+    """A request for presales help on an opportunity (资源调度工单), opened before anyone is
+    booked and filled by one or more bookings. Its status and delay are derived from those
+    bookings at a moment (dispatch.work_order_status, dispatch.delay), never stored."""
 
     key = models.CharField(_("key"), max_length=100, null=True, blank=True, unique=True, help_text=_("Import key"))
     opportunity = models.ForeignKey(
@@ -213,11 +218,31 @@ class WorkOrder(models.Model):
     )
     stage = models.CharField(_("presales stage"), max_length=30, choices=PresalesStage.choices)
     activity = models.CharField(_("activity"), max_length=30, choices=Activity.choices)
+    solution = models.ForeignKey(
+        Solution,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("solution"),
+        help_text=_("Default: the opportunity's solution"),
+    )
+    resource_type = models.CharField(_("resource type"), max_length=50, blank=True)
+    grade = models.CharField(_("grade"), max_length=20, blank=True)
+    engineers_needed = models.PositiveSmallIntegerField(
+        _("engineers needed"), default=1, validators=[MinValueValidator(1), MaxValueValidator(MAX_ENGINEERS_NEEDED)]
+    )
     desired_start = models.DateTimeField(_("desired start"), help_text=_("When the rep needs someone"))
-    requested_skills = models.ManyToManyField(Skill, blank=True, related_name="+", verbose_name=_("requested skills"))
+    desired_end = models.DateTimeField(_("desired end"))
+    hours = models.DecimalField(_("estimated hours"), max_digits=8, decimal_places=2, null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The earliest acknowledgement of one of its bookings, grab of its grab order or hotline
+    # answer (dispatch.delay.record_response keeps it the earliest).
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     history = HistoricalRecords()
@@ -226,9 +251,46 @@ class WorkOrder(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("work order")
         verbose_name_plural = _("work orders")
+        indexes = [models.Index(fields=["desired_start"], name="dispatch_workorder_desired")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(desired_end__gt=F("desired_start")), name="dispatch_workorder_desired_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(engineers_needed__gte=1, engineers_needed__lte=MAX_ENGINEERS_NEEDED),
+                name="dispatch_workorder_engineers_needed_1_20",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | Q(hours__gt=0), name="dispatch_workorder_hours_positive"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.key or f"WO-{self.pk}"
+
+
+class WorkOrderSkill(models.Model):
+    """A skill the work order requires, with its own minimum level."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="skills")
+    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="+", verbose_name=_("skill"))
+    min_level = models.PositiveSmallIntegerField(
+        _("minimum level"), default=1, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+
+    class Meta:
+        ordering = ["skill__code"]
+        verbose_name = _("required skill")
+        verbose_name_plural = _("required skills")
+        constraints = [
+            models.UniqueConstraint(fields=["work_order", "skill"], name="dispatch_workorderskill_unique"),
+            models.CheckConstraint(
+                condition=Q(min_level__gte=1, min_level__lte=5), name="dispatch_workorderskill_level_1_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.skill.code} ≥ {self.min_level}"
 
 
 class BookingStatus(models.TextChoices):

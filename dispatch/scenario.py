@@ -3,8 +3,9 @@
 import datetime as dt
 
 from dispatch.bookings import booking_acknowledge, booking_complete, booking_create, booking_rate
-from dispatch.models import BookingStatus, WorkOrder
+from dispatch.models import MAX_ENGINEERS_NEEDED, BookingStatus, WorkOrder
 from dispatch.services import engineer_upsert
+from dispatch.work_orders import work_order_create
 from presales.choices import Activity, PresalesStage, Role
 from presales.models import Skill
 from presales.scenario import Node, ScenarioContext, register, user_from_record
@@ -64,19 +65,47 @@ def load_work_orders(ctx: ScenarioContext, section: Node) -> None:
         key = record["key"].text()
         record.ensure_new("work order", key, WorkOrder.objects.filter(key=key))
         opportunity = record["opportunity"].ref("opportunity")
-        work_order = record.create(
-            WorkOrder,
-            key=key,
-            opportunity=opportunity,
-            stage=record["stage"].choice(PresalesStage, "stage"),
-            activity=record["activity"].choice(Activity, "activity"),
-            created_at=record["created_at"].moment(),
-            desired_start=record["desired_start"].moment(),
-            created_by=opportunity.owner,
-        )
-        for booking in record["bookings"].items(default=[]):
+        bookings = record["bookings"].items(default=[])
+        desired_start = record["desired_start"].moment()
+        with record.guard():
+            work_order = work_order_create(
+                by=opportunity.owner,
+                key=key,
+                opportunity=opportunity,
+                stage=record["stage"].choice(PresalesStage, "stage"),
+                activity=record["activity"].choice(Activity, "activity"),
+                solution=record["solution"].ref("solution") if not record["solution"].missing else None,
+                skills=_required_skills(record["skills"]),
+                engineers_needed=record["engineers_needed"].integer(
+                    minimum=1, maximum=MAX_ENGINEERS_NEEDED, default=_engineers_in(bookings)
+                ),
+                desired_start=desired_start,
+                desired_end=record["desired_end"].moment(default=None) or _desired_end(desired_start, bookings),
+                note=record["note"].text(default=""),
+                now=record["created_at"].moment(),
+                allow_past=True,
+            )
+        for booking in bookings:
             _replay_booking(booking, work_order)
         ctx.remember("work order", key, work_order)
+
+
+def _required_skills(node: Node) -> list[tuple[Skill, int]]:
+    return [
+        (item["code"].ref("skill"), item["min_level"].integer(minimum=1, maximum=5, default=1))
+        for item in node.items(default=[])
+    ]
+
+
+def _engineers_in(bookings: list[Node]) -> int:
+    """Without ``engineers_needed``: as many as its bookings name, so history is staffed as it was."""
+    return max(1, len({booking["engineer"].text() for booking in bookings}))
+
+
+def _desired_end(desired_start: dt.datetime, bookings: list[Node]) -> dt.datetime:
+    """Without ``desired_end``: where its last booking ends, at least an hour after the desired start."""
+    ends = [booking["end"].moment() for booking in bookings]
+    return max([desired_start + dt.timedelta(hours=1), *ends])
 
 
 def _replay_booking(record: Node, work_order: WorkOrder) -> None:

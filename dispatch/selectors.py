@@ -63,6 +63,7 @@ def engineer_search(
     solution: Solution | None = None,
     skills: Sequence[Skill] = (),
     min_level: int | None = None,
+    skill_levels: Sequence[tuple[Skill, int]] = (),
     region: Region | None = None,
     grade: str | None = None,
     resource_type: str | None = None,
@@ -78,7 +79,8 @@ def engineer_search(
     """Active engineers matching every criterion, scored and ordered, all in the database.
 
     Each skill must be held at ``min_level`` or above (``min_level`` alone: any skill at that
-    level). With ``free_from``/``free_to`` (at most 31 days apart) only engineers free for the whole window are kept:
+    level); ``skill_levels`` asks each skill at its own level (a work order's requirements).
+    With ``free_from``/``free_to`` (at most 31 days apart) only engineers free for the whole window are kept:
     inside working hours, not on leave, no booking overlapping. The score's parts are annotated
     (``skill_fit``, ``rating_fit``, ``region_fit``, ``cost_fit``) so pages can explain it.
     With ``opportunity`` each engineer is annotated ``eligibility`` (the reason code) and
@@ -101,8 +103,9 @@ def engineer_search(
     # free-window test keeps (measured in bench/: 28 -> 13 ms of SQL for one skill).
     if solution is not None:
         qs = qs.filter(pk__in=engineer_ids(Engineer.solutions.through.objects.filter(solution=solution)))
-    for skill in skills:
-        qs = qs.filter(pk__in=engineer_ids(EngineerSkill.objects.filter(skill=skill, level__gte=min_level or 1)))
+    required = [(skill, min_level or 1) for skill in skills] + list(skill_levels)
+    for skill, level in required:
+        qs = qs.filter(pk__in=engineer_ids(EngineerSkill.objects.filter(skill=skill, level__gte=level)))
     if min_level is not None and not skills:
         qs = qs.filter(pk__in=engineer_ids(EngineerSkill.objects.filter(level__gte=min_level)))
     if region is not None:
@@ -122,7 +125,7 @@ def engineer_search(
         qs = with_eligibility(qs, opportunity=opportunity, now=now)
         if eligible_only:
             qs = qs.filter(eligible_filter(opportunity=opportunity, now=now))
-    qs = _with_match_score(qs, skills=skills, preferred_regions=preferred_regions)
+    qs = _with_match_score(qs, skills=[skill for skill, _level in required], preferred_regions=preferred_regions)
     # What a page shows of each engineer (solutions, skills, working hours) is loaded for the page
     # only, by engineers_for_display / engineers_for_board.
     return qs.order_by(*ORDERINGS[ordering]).select_related("user", "region", "delivery_centre")
@@ -313,7 +316,7 @@ def with_work_order_delay(qs: QuerySet[Booking]) -> QuerySet[Booking]:
         .values("first")
     )
     return qs.select_related(
-        "engineer__user", "engineer__region", "work_order__opportunity__owner", "work_order__opportunity__solution"
+        "engineer__user", "engineer__region", "work_order__opportunity__owner", "work_order__solution"
     ).annotate(work_order_first_start=Subquery(first_start))
 
 
@@ -330,11 +333,13 @@ def booking_delay(booking: Booking, *, now: dt.datetime | None = None) -> Delay:
     first_start = getattr(booking, "work_order_first_start", MISSING)
     if first_start is MISSING:
         first_start = booking.work_order.bookings.filter(status__in=HOLDING_STATUSES).aggregate(m=Min("start"))["m"]
+    work_order = booking.work_order
     return classify_delay(
-        desired_start=booking.work_order.desired_start,
+        desired_start=work_order.desired_start,
         first_start=first_start,
-        slight_limit_hours=booking.work_order.opportunity.solution.slight_delay_hours,
-        now=now or timezone.now(),
+        slight_limit_hours=work_order.solution.slight_delay_hours,
+        at=now or timezone.now(),
+        cancelled_at=work_order.cancelled_at,
     )
 
 
@@ -558,7 +563,7 @@ def earliest_free_slots(
             start = max(free_start, earliest)
             if free_end - start >= length:
                 delay = classify_delay(
-                    desired_start=desired_start, first_start=start, slight_limit_hours=slight_limit_hours, now=now
+                    desired_start=desired_start, first_start=start, slight_limit_hours=slight_limit_hours, at=now
                 )
                 slots.append(FreeSlot(engineer, start, start + length, delay))
                 break

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
-from django.db.models import Avg, Count, Min, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.availability import available_hours
-from dispatch.delay import Delay, classify_delay, lateness
+from dispatch.delay import LATE, Delay, lateness_hours, with_delay
 from dispatch.models import (
     HOLDING_STATUSES,
     OPEN_STATUSES,
@@ -28,6 +28,7 @@ from dispatch.models import (
     Rating,
     WorkOrder,
 )
+from dispatch.work_order_status import WorkOrderStatus, with_status
 from presales.choices import ProjectClass, Role
 from presales.models import Opportunity, User
 from presales.money import ZERO, money
@@ -53,6 +54,11 @@ class Dispatch:
     first_start: dt.datetime | None
     delay: Delay
     lateness: dt.timedelta
+    status: WorkOrderStatus
+
+    @property
+    def lateness_hours(self) -> Decimal:
+        return lateness_hours(self.lateness)
 
 
 @dataclass
@@ -142,24 +148,18 @@ def _dispatches(opportunity: Opportunity, own_bookings, now: dt.datetime) -> lis
 
 
 def _dispatch_list(work_orders: QuerySet[WorkOrder], now: dt.datetime) -> list[Dispatch]:
-    """Each work order with its earliest slot-holding booking and the delay that gives, in
-    desired-start order: one query."""
-    work_orders = (
-        work_orders.select_related("opportunity__solution")
-        .annotate(first_start=Min("bookings__start", filter=Q(bookings__status__in=HOLDING_STATUSES)))
-        .order_by("desired_start", "pk")
-    )
+    """Each work order with its earliest slot-holding booking, its delay and status judged now,
+    in desired-start order: one query."""
+    work_orders = with_status(
+        with_delay(work_orders.select_related("solution").prefetch_related("skills__skill"), at=now), at=now
+    ).order_by("desired_start", "pk")
     return [
         Dispatch(
             work_order=work_order,
             first_start=work_order.first_start,
-            delay=classify_delay(
-                desired_start=work_order.desired_start,
-                first_start=work_order.first_start,
-                slight_limit_hours=work_order.opportunity.solution.slight_delay_hours,
-                now=now,
-            ),
-            lateness=lateness(desired_start=work_order.desired_start, first_start=work_order.first_start, now=now),
+            delay=Delay(work_order.delay),
+            lateness=dt.timedelta(seconds=work_order.late_s),
+            status=WorkOrderStatus(work_order.status),
         )
         for work_order in work_orders
     ]
@@ -212,7 +212,7 @@ def engineer_report(*, engineer: Engineer, start: dt.datetime, end: dt.datetime,
     ratings = bookings.filter(rating__isnull=False).aggregate(avg=Avg("rating__score"), count=Count("rating"))
     booked = bookings.filter(status__in=OPEN_STATUSES).aggregate(h=Sum("hours"))["h"] or ZERO
     worked_on = WorkOrder.objects.filter(pk__in=bookings.filter(status__in=HOLDING_STATUSES).values("work_order"))
-    delayed = [dispatch for dispatch in _dispatch_list(worked_on, now) if dispatch.delay != Delay.ON_TIME]
+    delayed = [dispatch for dispatch in _dispatch_list(worked_on, now) if dispatch.delay in LATE]
     engineer = Engineer.objects.select_related("user").get(pk=engineer.pk)
     available = available_hours(Engineer.objects.filter(pk=engineer.pk), start, end)[engineer.pk]
     return EngineerReport(
@@ -340,7 +340,3 @@ def record_engineers(*, user: User) -> QuerySet[Engineer]:
     if user.has_role(Role.MANAGER):
         return qs.filter(region__in=user.regions.all())
     return qs.none()
-
-
-def lateness_hours(value: dt.timedelta) -> Decimal:
-    return (Decimal(value.total_seconds()) / 3600).quantize(Decimal("0.1"))

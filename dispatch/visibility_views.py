@@ -17,11 +17,11 @@ from django.views.decorators.http import require_POST
 
 from dispatch import bookings as services
 from dispatch import views
+from dispatch.delay import lateness_hours
 from dispatch.forms import RateForm, RecordPeriodForm
 from dispatch.visibility import (
     Visibility,
     engineer_report,
-    lateness_hours,
     opportunity_rating_comments,
     opportunity_timeline,
     opportunity_visibility,

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from dispatch.availability import overlapping, unavailability
-from dispatch.bookings import booking_create, check_stage, check_window, lock_engineer
+from dispatch.bookings import booking_create, lock_engineer
+from dispatch.checks import check_stage, check_window
 from dispatch.models import Booking, Engineer
 from dispatch.selectors import engineer_search
 from grabbing.models import MAX_UPLIFT, GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question

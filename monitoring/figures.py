@@ -16,14 +16,8 @@ from decimal import Decimal
 from django.db.models import (
     Case,
     Count,
-    ExpressionWrapper,
-    F,
-    FloatField,
     IntegerField,
-    Min,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
@@ -32,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dispatch.availability import available_hours
+from dispatch.delay import Delay, answered_in_time_q, with_delay
 from dispatch.models import (
     HOLDING_STATUSES,
     Booking,
@@ -41,7 +36,6 @@ from dispatch.models import (
     WorkOrder,
 )
 from monitoring.models import MonitoringPolicy
-from presales.db import SecondsBetween
 from presales.money import money
 
 Cell = tuple[int, int]  # (region id, solution id)
@@ -121,40 +115,22 @@ def cell_figures(*, end: dt.datetime, policy: MonitoringPolicy | None = None) ->
 
 
 def _count_work_orders(figures, windows, earliest, end, policy: MonitoringPolicy) -> None:
-    holding = Booking.objects.filter(work_order=OuterRef("pk"), status__in=HOLDING_STATUSES).order_by()
-    first_start = holding.values("work_order").annotate(first=Min("start")).values("first")
-    answered = Booking.objects.filter(work_order=OuterRef("pk"), acknowledged_at__isnull=False).order_by()
-    first_response = answered.values("work_order").annotate(first=Min("acknowledged_at")).values("first")
-    # Lateness: from the desired start to the first booking; an unfilled order has waited until `end`.
-    late = Q(late_s__gt=0)
-    severe = Q(late_s__gt=F("limit_s"))
+    """Work orders created in the windows, in their opportunity's region × their solution, late
+    or not as judged at ``end`` (dispatch.delay): open and unfilled ones included."""
     rows = (
-        WorkOrder.objects.filter(created_at__gte=earliest, created_at__lt=end)
-        .annotate(
-            bucket=_bucket("created_at", windows),
-            # A hotline request (dispatch.HotlineRequest) has no booking: its answer both fills
-            # it and is its response. Work orders without one are counted exactly as before.
-            first_start=Coalesce(Subquery(first_start), F("hotline__answered_at")),
-            first_response=Coalesce(Subquery(first_response), F("hotline__answered_at")),
-        )
-        .annotate(
-            late_s=SecondsBetween(Coalesce(F("first_start"), Value(end)), F("desired_start")),
-            limit_s=ExpressionWrapper(
-                F("opportunity__solution__slight_delay_hours") * 3600.0, output_field=FloatField()
-            ),
-            response_s=SecondsBetween(F("first_response"), F("created_at")),
-        )
-        .values("opportunity__region", "opportunity__solution", "bucket")
+        with_delay(WorkOrder.objects.filter(created_at__gte=earliest, created_at__lt=end), at=end)
+        .annotate(bucket=_bucket("created_at", windows))
+        .values("opportunity__region", "solution", "bucket")
         .annotate(
             volume=Count("pk"),
-            slight=Count("pk", filter=late & ~severe),
-            severe=Count("pk", filter=severe),
-            timely=Count("pk", filter=Q(response_s__lte=policy.response_limit_hours * 3600.0)),
+            slight=Count("pk", filter=Q(delay=Delay.SLIGHT)),
+            severe=Count("pk", filter=Q(delay=Delay.SEVERE)),
+            timely=Count("pk", filter=answered_in_time_q(policy.response_limit_hours)),
         )
         .order_by()
     )
     for row in rows:
-        counts = figures[row["opportunity__region"], row["opportunity__solution"]].windows[row["bucket"]]
+        counts = figures[row["opportunity__region"], row["solution"]].windows[row["bucket"]]
         counts.work_orders = row["volume"]
         counts.delayed_slight, counts.delayed_severe = row["slight"], row["severe"]
         counts.responded_in_time = row["timely"]
@@ -164,12 +140,12 @@ def _count_ratings(figures, windows, earliest, end) -> None:
     rows = (
         Rating.objects.filter(rated_at__gte=earliest, rated_at__lt=end)
         .annotate(bucket=_bucket("rated_at", windows))
-        .values("booking__work_order__opportunity__region", "booking__work_order__opportunity__solution", "bucket")
+        .values("booking__work_order__opportunity__region", "booking__work_order__solution", "bucket")
         .annotate(count=Count("pk"), total=Sum("score"), bad=Count("pk", filter=Q(score__lte=2)))
         .order_by()
     )
     for row in rows:
-        cell = (row["booking__work_order__opportunity__region"], row["booking__work_order__opportunity__solution"])
+        cell = (row["booking__work_order__opportunity__region"], row["booking__work_order__solution"])
         counts = figures[cell].windows[row["bucket"]]
         counts.ratings, counts.rating_sum, counts.bad_reviews = row["count"], row["total"] or 0, row["bad"]
 

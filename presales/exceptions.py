@@ -109,3 +109,19 @@ class InUse(ApplicationError):
     code = "in_use"
     status = 409
     default_message = _("Other records still refer to this; change or remove them first.")
+
+
+class WorkOrderStaffed(ApplicationError):
+    """The work order already has as many engineers as it needs."""
+
+    code = "work_order_staffed"
+    status = 409
+    default_message = _("This work order already has all the engineers it needs.")
+
+
+class NobodyInScope(ApplicationError):
+    """A grab order whose scope matches no free engineer would invite nobody."""
+
+    code = "nobody_in_scope"
+    status = 409
+    default_message = _("Nobody in this scope matches and is free then; widen the scope.")

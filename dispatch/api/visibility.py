@@ -24,6 +24,7 @@ class EngineerHoursSerializer(serializers.Serializer):
 
 class DelayCountsSerializer(serializers.Serializer):
     total = serializers.IntegerField()
+    pending = serializers.IntegerField()
     on_time = serializers.IntegerField()
     slight = serializers.IntegerField()
     severe = serializers.IntegerField()
@@ -37,10 +38,8 @@ class DispatchSerializer(serializers.Serializer):
     desired_start = serializers.DateTimeField(source="work_order.desired_start")
     first_start = serializers.DateTimeField(allow_null=True)
     delay = serializers.CharField()
-    lateness_hours = serializers.SerializerMethodField()
-
-    def get_lateness_hours(self, dispatch) -> float:
-        return round(dispatch.lateness.total_seconds() / 3600, 2)
+    lateness_hours = serializers.DecimalField(max_digits=10, decimal_places=2, coerce_to_string=False)
+    status = serializers.CharField()
 
 
 class VisibilitySerializer(serializers.Serializer):

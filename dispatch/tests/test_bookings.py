@@ -394,7 +394,7 @@ DESIRED = dt.datetime(2026, 4, 7, 9, tzinfo=SHANGHAI)
         (DESIRED + dt.timedelta(minutes=1), DESIRED, Delay.SLIGHT),
         (DESIRED + dt.timedelta(hours=48), DESIRED, Delay.SLIGHT),
         (DESIRED + dt.timedelta(hours=48, seconds=1), DESIRED, Delay.SEVERE),
-        (None, DESIRED - dt.timedelta(hours=1), Delay.ON_TIME),
+        (None, DESIRED - dt.timedelta(hours=1), Delay.PENDING),
         (None, DESIRED + dt.timedelta(hours=48), Delay.SLIGHT),
         (None, DESIRED + dt.timedelta(hours=49), Delay.SEVERE),
     ],
@@ -410,7 +410,7 @@ DESIRED = dt.datetime(2026, 4, 7, 9, tzinfo=SHANGHAI)
     ],
 )
 def test_delay_classification(first_start, now, expected):
-    assert classify_delay(desired_start=DESIRED, first_start=first_start, slight_limit_hours=48, now=now) == expected
+    assert classify_delay(desired_start=DESIRED, first_start=first_start, slight_limit_hours=48, at=now) == expected
 
 
 @pytest.mark.parametrize(("slight_limit", "expected"), [(48, Delay.SLIGHT), (4, Delay.SEVERE)])
