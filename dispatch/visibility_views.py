@@ -76,7 +76,7 @@ def _engineer_rows(visibility: Visibility, comments: dict) -> list[SimpleNamespa
 
 
 def _dispatch_row(dispatch) -> SimpleNamespace:
-    hours = lateness_hours(dispatch.lateness)
+    hours = lateness_hours(dispatch.lateness).quantize(Decimal("0.1"))  # a page shows tenths of an hour
     days = (hours / 24).quantize(Decimal("0.1")) if abs(hours) >= 24 else None
     return SimpleNamespace(dispatch=dispatch, hours=hours, days=days, late=hours > 0)
 

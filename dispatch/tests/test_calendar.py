@@ -317,7 +317,9 @@ def test_free_window_search_agrees_with_unavailability(north, solution_a, rep, w
             opportunity=opportunity,
             stage=PresalesStage.VALUE_PRESENTATION,
             activity=Activity.WORKSHOP,
+            solution=solution_a,
             desired_start=utc(2026, 3, 1),
+            desired_end=utc(2026, 3, 2),
         )
         engineers = []
         for number, spec in enumerate(specs):

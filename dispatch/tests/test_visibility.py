@@ -32,7 +32,7 @@ def test_the_owner_sees_hours_by_engineer_and_stage_delays_ratings_and_money(o1)
         "wang": {"value_presentation": 40},
     }
     assert {r.engineer.user.username: r.total_hours for r in seen.engineers} == {"zhang": 80, "li": 32, "wang": 40}
-    assert seen.delay_counts == {"total": 4, "on_time": 1, "slight": 1, "severe": 2}
+    assert seen.delay_counts == {"total": 4, "pending": 0, "on_time": 1, "slight": 1, "severe": 2}
     ratings = {r.engineer.user.username: r.rating_avg for r in seen.engineers}
     assert ratings["zhang"] >= 4 and ratings["wang"] >= 4 and ratings["li"] == 3  # satisfied / neutral
     charged = sum(b.charged for b in Booking.objects.filter(work_order__opportunity=o1))
@@ -104,7 +104,7 @@ def test_the_visibility_api_follows_the_contract(o1, api):
         "32.00",
         "40.00",
     )
-    assert body["dispatches"] == {"total": 4, "on_time": 1, "slight": 1, "severe": 2}
+    assert body["dispatches"] == {"total": 4, "pending": 0, "on_time": 1, "slight": 1, "severe": 2}
     assert [d["delay"] for d in body["dispatch_list"]].count("severe") == 2
     assert body["spent"] == str(sum(b.charged for b in Booking.objects.filter(work_order__opportunity=o1)))
     assert body["reserved"] == "0.00"
