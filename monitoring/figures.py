@@ -35,6 +35,7 @@ from dispatch.models import (
     Rating,
     WorkOrder,
 )
+from dispatch.work_order_status import WorkOrderStatus, with_status
 from monitoring.models import MonitoringPolicy
 from presales.money import money
 
@@ -65,6 +66,8 @@ class CellFigures:
     effective_hours: Decimal = Decimal("0.00")
     available_hours: Decimal = Decimal("0.00")
     engineers: set[int] = field(default_factory=set)
+    open_work_orders: int = 0
+    unfilled_work_orders: int = 0
 
 
 def is_midnight(moment: dt.datetime) -> bool:
@@ -109,6 +112,7 @@ def cell_figures(*, end: dt.datetime, policy: MonitoringPolicy | None = None) ->
     earliest = windows[-1][0]
     cells: dict[Cell, CellFigures] = defaultdict(lambda: CellFigures([WindowCounts() for _ in windows]))
     _count_work_orders(cells, windows, earliest, end, policy)
+    _count_waiting(cells, *windows[0])
     _count_ratings(cells, windows, earliest, end)
     engineers = _utilisation(cells, *windows[0])
     return Figures(cells=cells, engineers=engineers)
@@ -134,6 +138,26 @@ def _count_work_orders(figures, windows, earliest, end, policy: MonitoringPolicy
         counts.work_orders = row["volume"]
         counts.delayed_slight, counts.delayed_severe = row["slight"], row["severe"]
         counts.responded_in_time = row["timely"]
+
+
+def _count_waiting(figures, start: dt.datetime, end: dt.datetime) -> None:
+    """Demand still waiting at ``end``, whenever it was created: work orders open or partially
+    staffed, and those whose desired window ended in the current window with nobody booked
+    (unfilled). Older unfilled ones are history; the volume figures already counted them."""
+    waiting = WorkOrder.objects.filter(created_at__lt=end, desired_end__gte=start, cancelled_at__isnull=True)
+    rows = (
+        with_status(waiting, at=end)
+        .values("opportunity__region", "solution")
+        .annotate(
+            open=Count("pk", filter=Q(status__in=(WorkOrderStatus.OPEN, WorkOrderStatus.PARTIALLY_STAFFED))),
+            unfilled=Count("pk", filter=Q(status=WorkOrderStatus.UNFILLED)),
+        )
+        .order_by()
+    )
+    for row in rows:
+        if row["open"] or row["unfilled"]:
+            cell = figures[row["opportunity__region"], row["solution"]]
+            cell.open_work_orders, cell.unfilled_work_orders = row["open"], row["unfilled"]
 
 
 def _count_ratings(figures, windows, earliest, end) -> None:

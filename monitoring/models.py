@@ -68,6 +68,9 @@ class CellSnapshot(models.Model):
     bad_reviews = models.PositiveIntegerField(_("bad reviews"), default=0)
     effective_hours = models.DecimalField(_("effective hours"), max_digits=12, decimal_places=2, default=0)
     available_hours = models.DecimalField(_("available hours"), max_digits=12, decimal_places=2, default=0)
+    # Demand waiting at window_end (monitoring.figures._count_waiting), not window counts.
+    open_work_orders = models.PositiveIntegerField(_("open work orders"), default=0)
+    unfilled_work_orders = models.PositiveIntegerField(_("unfilled work orders"), default=0)
     status = models.CharField(_("status"), max_length=10, choices=CellStatus.choices, default=CellStatus.NORMAL)
     computed_at = models.DateTimeField(_("computed at"))
 

@@ -50,6 +50,8 @@ FIGURE_FIELDS = (
     "bad_reviews",
     "effective_hours",
     "available_hours",
+    "open_work_orders",
+    "unfilled_work_orders",
     "status",
 )
 
@@ -209,6 +211,8 @@ def _snapshot_values(start: dt.datetime, cell: CellFigures, policy: MonitoringPo
         "bad_reviews": current.bad_reviews,
         "effective_hours": cell.effective_hours.quantize(Decimal("0.01")),
         "available_hours": cell.available_hours.quantize(Decimal("0.01")),
+        "open_work_orders": cell.open_work_orders,
+        "unfilled_work_orders": cell.unfilled_work_orders,
         "status": cell_status(current, policy),
     }
 

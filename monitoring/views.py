@@ -202,7 +202,7 @@ def _csv_row(region, cell, window) -> list:
     start, end = (timezone.localtime(moment).isoformat() for moment in window) if window else ("", "")
     row = [region.code, region.name, cell.solution.code, cell.solution.name, start, end, cell.status]
     if snap is None:
-        row += [""] * 15
+        row += [""] * 17
     else:
         row += [
             snap.work_orders,
@@ -219,6 +219,8 @@ def _csv_row(region, cell, window) -> list:
             snap.effective_hours,
             snap.available_hours,
             _ratio(snap.utilisation),
+            snap.open_work_orders,
+            snap.unfilled_work_orders,
             timezone.localtime(snap.computed_at).isoformat(),
         ]
     return [*row, " ".join(sorted(alert.kind for alert in cell.alerts))]
@@ -247,6 +249,8 @@ def _csv_header() -> list[str]:
         _("Effective hours"),
         _("Available hours"),
         _("UT"),
+        _("Open work orders"),
+        _("Unfilled work orders"),
         _("Computed at"),
         _("Active alerts"),
     ]

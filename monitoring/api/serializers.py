@@ -36,6 +36,8 @@ class CellSerializer(serializers.ModelSerializer):
             "effective_hours",
             "available_hours",
             "utilisation",
+            "open_work_orders",
+            "unfilled_work_orders",
             "status",
             "computed_at",
         ]
