@@ -493,10 +493,13 @@ def generate(args) -> dict:
         timer.lap("plan")
         cur.execute(
             """
-            INSERT INTO dispatch_workorder (id, key, stage, activity, desired_start, note, created_at, created_by_id, opportunity_id)
-            SELECT id, NULL, stage, activity, start - ((h * 7) % 72) * interval '1 hour', '',
-                   start - (1 + h % 14) * interval '1 day', owner, opp
-            FROM plan
+            INSERT INTO dispatch_workorder (id, key, stage, activity, solution_id, resource_type, grade, engineers_needed,
+                desired_start, desired_end, note, created_at, created_by_id, opportunity_id, first_response_at)
+            SELECT p.id, NULL, p.stage, p.activity, o.solution_id, '', '', 1,
+                   p.start - ((p.h * 7) % 72) * interval '1 hour', p."end", '',
+                   p.start - (1 + p.h % 14) * interval '1 day', p.owner, p.opp,
+                   CASE WHEN p.status IN ('acknowledged', 'completed', 'rated') THEN p.start - (p.h % 14) * interval '1 day' END
+            FROM plan p JOIN presales_opportunity o ON o.id = p.opp
             """
         )
         timer.lap("work_orders")

@@ -103,7 +103,14 @@ def build(*, bookings: int, engineers: int, per_work_order: int):
             stage = DISPATCHABLE_STAGES[(n // per_work_order) % 3]
             desired = first + dt.timedelta(days=n // per_work_order, hours=(n % 7) - 3)
             work_orders.append(
-                WorkOrder(opportunity=opportunity, stage=stage, activity=Activity.OTHER, desired_start=desired)
+                WorkOrder(
+                    opportunity=opportunity,
+                    stage=stage,
+                    activity=Activity.OTHER,
+                    solution=solution,
+                    desired_start=desired,
+                    desired_end=desired + dt.timedelta(hours=per_work_order + 3),
+                )
             )
         start = first + dt.timedelta(days=n // per_work_order, hours=n % per_work_order)
         rows.append((len(work_orders) - 1, pool[n % engineers], stage, start))
@@ -143,7 +150,12 @@ def build(*, bookings: int, engineers: int, per_work_order: int):
         name="小商机 Small deal", owner=rep, region=region, solution=solution, customer=opportunity.customer
     )
     order = WorkOrder.objects.create(
-        opportunity=small, stage=DISPATCHABLE_STAGES[0], activity=Activity.OTHER, desired_start=first
+        opportunity=small,
+        stage=DISPATCHABLE_STAGES[0],
+        activity=Activity.OTHER,
+        solution=solution,
+        desired_start=first,
+        desired_end=first + dt.timedelta(hours=1),
     )
     Booking.objects.create(
         work_order=order,
