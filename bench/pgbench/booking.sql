@@ -32,13 +32,16 @@ SELECT r.hourly_rate AS rate, round(extract(epoch FROM s."end" - s.start) / 3600
   JOIN budgeting_budget b ON b.owner_id = s.owner_id AND b.period = s.period
  WHERE s.n = :n FOR UPDATE OF b \gset
 \if :affordable
-INSERT INTO dispatch_workorder (key, stage, activity, desired_start, note, created_at, created_by_id, opportunity_id)
-SELECT NULL, s.stage, s.activity, s.start, 'pgbench', now(), s.owner_id, s.opportunity_id
-  FROM bench_pgbench_slot s WHERE s.n = :n
+INSERT INTO dispatch_workorder (key, stage, activity, solution_id, resource_type, grade, engineers_needed,
+                                desired_start, desired_end, note, created_at, created_by_id, opportunity_id)
+SELECT NULL, s.stage, s.activity, o.solution_id, '', '', 1, s.start, s."end", 'pgbench', now(), s.owner_id, s.opportunity_id
+  FROM bench_pgbench_slot s JOIN presales_opportunity o ON o.id = s.opportunity_id WHERE s.n = :n
 RETURNING id AS work_order \gset
-INSERT INTO dispatch_historicalworkorder (id, key, stage, activity, desired_start, note, created_at, history_date,
+INSERT INTO dispatch_historicalworkorder (id, key, stage, activity, solution_id, resource_type, grade, engineers_needed,
+                                          desired_start, desired_end, note, created_at, history_date,
                                           history_change_reason, history_type, created_by_id, history_user_id, opportunity_id)
-SELECT id, key, stage, activity, desired_start, note, created_at, now(), NULL, '+', created_by_id, created_by_id, opportunity_id
+SELECT id, key, stage, activity, solution_id, resource_type, grade, engineers_needed, desired_start, desired_end, note,
+       created_at, now(), NULL, '+', created_by_id, created_by_id, opportunity_id
   FROM dispatch_workorder WHERE id = :work_order;
 INSERT INTO dispatch_booking (stage, activity, start, "end", status, hours, hourly_rate, uplift_percent, cost, note,
                               booked_at, cancel_reason, booked_by_id, budget_id, engineer_id, work_order_id)
