@@ -8,6 +8,7 @@ work order's first response; confirmation books the winner on that work order.
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from dispatch.bookings import booking_create, work_order_cancel
@@ -243,3 +244,77 @@ def test_the_preview_counts_who_would_be_invited_and_writes_nothing(rep, opportu
     assert (GrabOrder.objects.count(), WorkOrder.objects.count()) == (0, 1)
     response = client.get(f"{URL}preview/", query | {"start": end.isoformat(), "end": start.isoformat()})
     assert response.status_code == 400
+
+
+# --- the posting page ------------------------------------------------------------------------------
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def test_the_page_is_prefilled_from_the_work_order_and_posts_for_it(client, rep, opportunity, li, north, solution_a):
+    gis = SkillFactory(code="gis")
+    make_engineer("expert", region=north, solutions=[solution_a], skills={gis: 4})
+    work_order = open_work_order(rep, opportunity, skills=[(gis, 3)])
+    client.force_login(rep)
+    body = client.get(reverse("grabbing:new"), {"work_order": work_order.pk}, **EN).content.decode()
+    start = timezone.localtime(work_order.desired_start)
+    assert f'name="work_order" value="{work_order.pk}"' in body
+    assert f'value="{start:%Y-%m-%d}"' in body and 'value="10:00"' in body and 'value="12:00"' in body
+    assert 'value="gis"' in body and 'value="3" selected' in body
+    assert "Needs a GIS expert" in body and 'data-testid="from-work-order"' in body
+
+    data = {
+        "work_order": work_order.pk,
+        "opportunity": opportunity.pk,
+        "stage": "value_presentation",
+        "activity": "workshop",
+        "skills": ["gis"],
+        "min_level": "3",
+        "date": f"{start:%Y-%m-%d}",
+        "start_time": "10:00",
+        "end_time": "12:00",
+        "uplift_percent": "40",
+    }
+    preview = client.get(reverse("grabbing:preview"), data, **EN).content.decode()
+    assert 'data-invited="1"' in preview and "Engineers who would be invited: 1" in preview
+    response = client.post(reverse("grabbing:new"), data, follow=True, **EN)
+    assert response.redirect_chain[-1][0] == reverse("grabbing:mine")
+    order = GrabOrder.objects.get()
+    assert (order.work_order, order.uplift_percent, invited(order)) == (work_order, 40, {"expert"})
+
+
+def test_the_page_refuses_an_empty_scope_and_keeps_what_was_typed(client, rep, opportunity, wang, east):
+    start, _end = window()
+    data = {
+        "opportunity": opportunity.pk,
+        "stage": "value_presentation",
+        "activity": "workshop",
+        "date": f"{start:%Y-%m-%d}",
+        "start_time": "10:00",
+        "end_time": "12:00",
+        "uplift_percent": "70",
+        "scope_grades": ["P3"],
+        "note": "Typed by hand",
+    }
+    client.force_login(rep)
+    preview = client.get(reverse("grabbing:preview"), data | {"scope_regions": ["east"]}, **EN).content.decode()
+    assert 'data-invited="0"' in preview and "widen the scope" in preview
+    response = client.post(reverse("grabbing:new"), data | {"scope_regions": ["east"]}, **EN)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Nobody in this scope matches and is free then; widen the scope." in body
+    assert 'name="uplift_percent" value="70"' in body and "Typed by hand" in body
+    assert 'value="east" id="id_scope_regions_0" checked' in body
+    assert (GrabOrder.objects.count(), WorkOrder.objects.count()) == (0, 0)
+
+
+def test_the_preview_asks_for_the_window_first_and_another_reps_work_order_is_404(
+    client, rep, other_rep, opportunity, wang
+):
+    client.force_login(rep)
+    fragment = client.get(reverse("grabbing:preview"), {"uplift_percent": "50"}, **EN).content.decode()
+    assert "Fill in the day and the times" in fragment
+    work_order = open_work_order(rep, opportunity)
+    client.force_login(other_rep)
+    assert client.get(reverse("grabbing:new"), {"work_order": work_order.pk}).status_code == 404
+    assert client.get(reverse("grabbing:new"), {"work_order": "1.5"}).status_code == 404
