@@ -101,7 +101,7 @@ def preview(request):
             context["invited"] = services.grab_order_preview(by=request.user, **form.service_arguments())
         except ApplicationError as error:
             context["problem"] = " ".join(_messages(error.fields) or [str(error.message)])
-    elif set(form.errors) - WINDOW_FIELDS:  # more than the window not filled in yet
+    elif not set(form.errors) & WINDOW_FIELDS:  # the window is there, something else is wrong
         context["problem"] = " ".join(_messages(form.errors))
     return render(request, "grabbing/_invitee_count.html", context)
 
