@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from dispatch.delay import Delay
@@ -112,3 +113,12 @@ def test_five_late_work_orders_in_one_cell_raise_a_delay_surge_with_plan_1(five_
     assert alert.current == 5
     [shown] = with_plans([alert])
     assert shown.plan.code == "plan1"
+
+
+@pytest.mark.django_db
+def test_the_dashboard_shows_each_cells_waiting_work_orders(client, manager, five_late):
+    recompute()
+    client.force_login(manager)
+    page = client.get(reverse("monitoring:dashboard")).content.decode()
+    assert 'data-figure="open_work_orders">5<' in page
+    assert 'data-figure="unfilled_work_orders">0<' in page
