@@ -8,7 +8,6 @@ and lateness are SQL (dispatch.work_order_status, dispatch.delay).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -58,7 +57,7 @@ def work_order_list(
     *,
     user: User,
     opportunity=None,
-    status: str | Sequence[str] | None = None,
+    status: str | None = None,
     region=None,
     solution=None,
     delay: str | None = None,
@@ -73,7 +72,7 @@ def work_order_list(
     if solution is not None:
         qs = qs.filter(solution=solution)
     if status:
-        qs = qs.filter(status__in=[status] if isinstance(status, str) else status)
+        qs = qs.filter(status=status)
     if delay:
         qs = qs.filter(delay=delay)
     return qs.order_by("-created_at", "-pk")

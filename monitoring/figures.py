@@ -144,20 +144,21 @@ def _count_waiting(figures, start: dt.datetime, end: dt.datetime) -> None:
     """Demand still waiting at ``end``, whenever it was created: work orders open or partially
     staffed, and those whose desired window ended in the current window with nobody booked
     (unfilled). Older unfilled ones are history; the volume figures already counted them."""
-    waiting = WorkOrder.objects.filter(created_at__lt=end, desired_end__gte=start, cancelled_at__isnull=True)
+    recent = WorkOrder.objects.filter(created_at__lt=end, desired_end__gte=start, cancelled_at__isnull=True)
+    open_statuses = (WorkOrderStatus.OPEN, WorkOrderStatus.PARTIALLY_STAFFED)
     rows = (
-        with_status(waiting, at=end)
+        with_status(recent, at=end)
+        .filter(status__in=(*open_statuses, WorkOrderStatus.UNFILLED))
         .values("opportunity__region", "solution")
         .annotate(
-            open=Count("pk", filter=Q(status__in=(WorkOrderStatus.OPEN, WorkOrderStatus.PARTIALLY_STAFFED))),
+            open=Count("pk", filter=Q(status__in=open_statuses)),
             unfilled=Count("pk", filter=Q(status=WorkOrderStatus.UNFILLED)),
         )
         .order_by()
     )
     for row in rows:
-        if row["open"] or row["unfilled"]:
-            cell = figures[row["opportunity__region"], row["solution"]]
-            cell.open_work_orders, cell.unfilled_work_orders = row["open"], row["unfilled"]
+        cell = figures[row["opportunity__region"], row["solution"]]
+        cell.open_work_orders, cell.unfilled_work_orders = row["open"], row["unfilled"]
 
 
 def _count_ratings(figures, windows, earliest, end) -> None:

@@ -39,23 +39,6 @@ WATCHED = {
     AlertKind.VOLUME_SURGE: lambda counts: counts.work_orders,
     AlertKind.BAD_REVIEW_SURGE: lambda counts: counts.bad_reviews,
 }
-FIGURE_FIELDS = (
-    "window_start",
-    "work_orders",
-    "delayed_slight",
-    "delayed_severe",
-    "responded_in_time",
-    "ratings",
-    "rating_sum",
-    "bad_reviews",
-    "effective_hours",
-    "available_hours",
-    "open_work_orders",
-    "unfilled_work_orders",
-    "status",
-)
-
-
 # Daily UT tables kept (the trends show eight weeks of cells).
 UT_KEPT = dt.timedelta(days=56)
 

@@ -13,11 +13,12 @@ from dispatch.bookings import booking_acknowledge, booking_cancel, booking_compl
 from dispatch.hotline import hotline_answer, hotline_request
 from dispatch.models import HOLDING_STATUSES, Booking, BookingStatus, WorkOrder
 from dispatch.tests.engineers import SHANGHAI, make_engineer, make_opportunity
+from dispatch.tests.test_bookings import NOW
+from dispatch.tests.test_bookings import book as book_workshop
 from dispatch.work_orders import work_order_create
 from presales.choices import Activity, PresalesStage
 
 BEFORE = [("dispatch", "0010_working_hours_weekday_index")]
-NOW = dt.datetime(2026, 4, 6, 8, tzinfo=SHANGHAI)  # a Monday
 HOUR = dt.timedelta(hours=1)
 
 
@@ -34,17 +35,7 @@ def history(rep, north, solution_a, centre, own):
     first, second = (make_engineer(name, region=north, solutions=[solution_a]) for name in ("first", "second"))
 
     def book(engineer, day, **extra):
-        return booking_create(
-            by=rep,
-            engineer=engineer,
-            opportunity=opportunity,
-            stage=PresalesStage.VALUE_PRESENTATION,
-            activity=Activity.WORKSHOP,
-            start=_day(day, 10),
-            end=_day(day, 12),
-            now=NOW,
-            **extra,
-        )
+        return book_workshop(rep, engineer, opportunity, start=_day(day, 10), end=_day(day, 12), **extra)
 
     book(first, 0)  # booked
     booking_acknowledge(booking=book(second, 0, desired_start=_day(0, 9)), by=second.user, now=NOW + HOUR)

@@ -8,6 +8,7 @@ on a fresh database.
 """
 
 import datetime as dt
+import zoneinfo
 
 from django.utils import timezone
 
@@ -18,8 +19,7 @@ DEMO_TZ = "Asia/Shanghai"
 
 def demo_end() -> dt.datetime:
     """Local midnight after the demo's day: the daily window that includes its finished work."""
-    zone = dt.timezone(dt.timedelta(hours=8))
-    return dt.datetime.combine(DEMO_TODAY + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return dt.datetime.combine(DEMO_TODAY + dt.timedelta(days=1), dt.time(), tzinfo=zoneinfo.ZoneInfo(DEMO_TZ))
 
 
 def recorded_figures(end: dt.datetime) -> dict:

@@ -89,7 +89,7 @@ def five_late(rep, north, solution_a):
     which is now floored to five minutes), each wanted since yesterday, nobody booked."""
     make_engineer("idle", region=north, solutions=[solution_a])
     opportunity = make_opportunity(rep, region=north, solution=solution_a)
-    now = timezone.now() - 10 * dt.timedelta(minutes=1)
+    now = timezone.now() - dt.timedelta(minutes=10)
     return [
         work_order_create(
             by=rep,
