@@ -1,10 +1,13 @@
 """Personas shared by every app's tests: a rep, another rep, an engineer, another engineer,
 a manager of the region, a manager of another region, a lead and an admin."""
 
+import functools
+import importlib
 import os
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from presales.choices import Role
@@ -21,12 +24,74 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+# --- Rows the migrations seed, after a transactional test flushed them -------------------------
+# pytest-django runs transactional tests after the others, but under xdist a worker runs whole
+# files, so a flushed database can meet a test that expects the seeded rows (the default
+# contingency plans, scenario_files.SEEDED_BY_MIGRATIONS). They are seeded again as the
+# migration seeds them.
+_db_blocker = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _keep_db_blocker(django_db_blocker):
+    global _db_blocker
+    _db_blocker = django_db_blocker
+
+
+def _flushes_database(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    return transactional or bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    # nextitem None: the session's fixtures (the test database itself) are gone too.
+    if nextitem is not None and _db_blocker is not None and _flushes_database(item):
+        with _db_blocker.unblock():
+            _seed_again()
+    return result
+
+
+@functools.cache
+def _models_as_the_seeding_migration_saw_them():
+    # Not the project's models: those would also write history rows the migration never wrote.
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    return MigrationLoader(connection).project_state(SEEDING_MIGRATION).apps
+
+
+SEEDING_MIGRATION = ("monitoring", "0002_default_plans")
+
+
+def _seed_again() -> None:
+    seed = importlib.import_module(".".join([SEEDING_MIGRATION[0], "migrations", SEEDING_MIGRATION[1]]))
+    seed.create(_models_as_the_seeding_migration_saw_them(), schema_editor=None)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # Throttle counters and other cached state must not leak between tests.
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="module")
+def reference_scenario(django_db_setup, django_db_blocker):
+    """The reference scenario, imported once per test module inside a transaction that is
+    rolled back when the module ends; each test runs in its own savepoint (pytest-django's
+    ``db``), so what one test writes never reaches the next. Only for modules whose every
+    database test reads the same imported world and none needs real commits (no
+    ``transaction=True``, threads, workers or live server): a module fixture stays open until
+    the module's last test."""
+    from presales.tests.scenario_files import load, reference_path
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield load(reference_path())  # what the command printed
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

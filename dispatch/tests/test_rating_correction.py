@@ -12,7 +12,6 @@ from dispatch.bookings import booking_rating_correct
 from dispatch.models import Booking, BookingStatus, Engineer, Rating
 from presales.exceptions import InvalidState, PermissionDenied, ValidationFailed
 from presales.models import User
-from presales.tests.scenario_files import load, reference_path
 
 pytestmark = pytest.mark.django_db
 
@@ -30,9 +29,8 @@ URL = "/api/v1/bookings/"
 
 
 @pytest.fixture
-def rated():
+def rated(reference_scenario):
     """One of Wang's bookings on o1, rated 4 by rep_a (as the reference file has it)."""
-    load(reference_path())
     return Booking.objects.filter(work_order__key="v3", status=BookingStatus.RATED).select_related("rating").first()
 
 

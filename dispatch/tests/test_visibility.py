@@ -9,14 +9,12 @@ from django.test.utils import CaptureQueriesContext
 from dispatch.models import Booking
 from dispatch.visibility import opportunity_visibility
 from presales.models import Opportunity, User
-from presales.tests.scenario_files import load, reference_path
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def o1():
-    load(reference_path())
+def o1(reference_scenario):
     return Opportunity.objects.get(key="o1")
 
 

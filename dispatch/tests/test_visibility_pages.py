@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from dispatch.models import Booking, Engineer
 from presales.models import Opportunity, User
-from presales.tests.scenario_files import load, reference_path
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +18,7 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 @pytest.fixture
-def o1():
-    load(reference_path())
+def o1(reference_scenario):
     return Opportunity.objects.get(key="o1")
 
 

@@ -9,15 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from monitoring.models import Alert, AlertStatus, CellSnapshot
 from monitoring.services import recompute
 from presales.models import User
-from presales.tests.scenario_files import load, reference_data, reference_path
+from presales.tests.scenario_files import reference_data
 
 pytestmark = pytest.mark.django_db
 AS_OF = dt.datetime.fromisoformat(reference_data()["as_of"])
 
 
 @pytest.fixture
-def week():
-    load(reference_path())
+def week(reference_scenario):
     recompute(end=AS_OF)
 
 

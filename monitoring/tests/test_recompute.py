@@ -1,4 +1,4 @@
-"""Recomputing cells and surge alerts: the reference week, idempotence, races, life cycle."""
+"""Recomputing cells and surge alerts: the reference week, idempotence, life cycle."""
 
 import datetime as dt
 from decimal import Decimal
@@ -12,15 +12,15 @@ from monitoring.services import alert_acknowledge, alert_resolve, recompute, sur
 from monitoring.tasks import HARD_LIMIT, SOFT_LIMIT, recompute_cells
 from presales.exceptions import InvalidState, NotFound
 from presales.models import User
-from presales.tests.concurrency import run_concurrently
-from presales.tests.scenario_files import load, reference_data, reference_path
+from presales.tests.scenario_files import reference_data
 
 AS_OF = dt.datetime.fromisoformat(reference_data()["as_of"])
 
 
 @pytest.fixture
-def reference(db):
-    load(reference_path())
+def reference(reference_scenario, db):
+    """The reference organisation, imported once for the module (the race between real
+    transactions is in test_recompute_races.py)."""
 
 
 def alerts_by_cell() -> dict[tuple[str, str], set[str]]:
@@ -71,16 +71,6 @@ def test_recomputing_again_changes_nothing(reference):
     result = recompute(end=AS_OF, now=AS_OF + dt.timedelta(hours=1))
     assert (result.snapshots_changed, result.alerts_opened, result.alerts_cleared) == (0, 0, 0)
     assert state() == before
-
-
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_recomputes_leave_one_snapshot_per_cell_and_one_alert_per_kind(reference):
-    results = run_concurrently(4, lambda _i: recompute(end=AS_OF))
-    assert not [r for r in results if isinstance(r, Exception)], results
-    assert CellSnapshot.objects.filter(window_end=AS_OF).count() == len(
-        {(s.region_id, s.solution_id) for s in CellSnapshot.objects.all()}
-    )
-    assert Alert.objects.count() == 4
 
 
 @pytest.mark.parametrize(

@@ -17,15 +17,15 @@ from monitoring.services import prune_snapshots, recompute
 from presales.choices import Role
 from presales.models import Region, User
 from presales.tests.factories import make_user
-from presales.tests.scenario_files import load, reference_data, reference_path
+from presales.tests.scenario_files import reference_data
 
 AS_OF = dt.datetime.fromisoformat(reference_data()["as_of"])  # a local midnight
 WEEK = dt.timedelta(days=7)
 
 
 @pytest.fixture
-def reference(db):
-    load(reference_path())
+def reference(reference_scenario, db):
+    """The reference organisation, imported once for the module."""
 
 
 @pytest.fixture
