@@ -13,6 +13,8 @@ from rest_framework.test import APIClient
 from presales.choices import Role
 from presales.tests.factories import PASSWORD, RegionFactory, SolutionFactory, make_user
 
+pytest_plugins = ["presales.tests.engines"]
+
 
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only tests are deselected (not skipped) in the SQLite pass of the suite."""

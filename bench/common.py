@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = ROOT / ".venv" / "bin"
+# The virtualenv running this script (CI keeps it outside the clone, .ci/run).
+VENV_BIN = Path(sys.executable).parent
 DEFAULT_URL = "postgres://presales:presales@127.0.0.1:5432/presales_bench"
 PASSWORD = "bench-pass-123"
 # The Redis database of the bench server (cache, throttles, broker), flushed when it stops:

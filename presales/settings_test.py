@@ -1,12 +1,35 @@
 """Settings for the test suite: the environment's settings, minus HTTPS-only behaviour."""
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 # The test client and the browser tests talk plain HTTP to a local server.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 
-from presales.settings import *  # noqa: F403
+
+def _per_xdist_worker() -> None:
+    """Under pytest-xdist each worker gets its own Redis databases and var directory: tests
+    clear the cache and read files there, which another worker must not see. (pytest-django
+    already gives each worker its own test database.)"""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    # A Celery worker or server a test starts inherits the environment already adjusted.
+    if not worker.startswith("gw") or os.environ.get("PRESALES_TEST_WORKER") == worker:
+        return
+    os.environ["PRESALES_TEST_WORKER"] = worker
+    number = int(worker.removeprefix("gw"))
+    for name, offset in (("REDIS_URL", 2), ("TEST_BROKER_URL", 3)):
+        if url := os.environ.get(name):
+            parts = urlsplit(url)
+            db = int(parts.path.strip("/") or 0) + offset + 2 * number
+            os.environ[name] = urlunsplit(parts._replace(path=f"/{db}"))
+    if os.environ.get("PRESALES_VAR_DIR"):
+        os.environ["PRESALES_VAR_DIR"] = os.path.join(os.environ["PRESALES_VAR_DIR"], worker)
+
+
+_per_xdist_worker()
+
+from presales.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

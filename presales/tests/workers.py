@@ -69,7 +69,7 @@ def sender() -> Celery:
     return Celery(broker=BROKER_URL, backend=BROKER_URL, set_as_current=False)
 
 
-def wait_for(result, process: subprocess.Popen | None = None, timeout: float = 60):
+def wait_for(result, process: subprocess.Popen | None = None, timeout: float = 120):
     deadline = time.monotonic() + timeout
     while not result.ready():
         if process is not None:
