@@ -137,6 +137,12 @@ def _grab_order_body(w) -> dict:
     }
 
 
+def _grab_order_query(w) -> dict:
+    """The posting terms as a preview's query string: the scope flat, ``region`` repeated."""
+    terms = {key: value for key, value in _grab_order_body(w).items() if key not in ("uplift_percent", "scope")}
+    return terms | {"region": ["north"]}
+
+
 API_ROWS = [
     *_reference_rows(
         "region",
@@ -295,6 +301,13 @@ API_ROWS = [
     ),
     Row("api:grab-order-list", "GET", expect(200)),
     Row("api:grab-order-list", "POST", only(201, "rep", other_rep=400), body=_grab_order_body),
+    Row(
+        "api:grab-order-preview",
+        "GET",
+        only(200, "rep", other_rep=400),
+        query=_grab_order_query,
+        note="reps only, as posting; another rep's opportunity is a 400 on the field, like a missing id",
+    ),
     Row("api:grab-order-detail", "GET", GRAB_ORDER_SEEN, kwargs=pk("g_open")),
     Row(
         "api:grab-order-grab",
@@ -362,6 +375,19 @@ def _page_grab_order(w) -> dict:
     }
 
 
+def _page_work_order(w) -> dict:
+    return {
+        "opportunity": w.opp.pk,
+        "stage": "value_presentation",
+        "activity": "workshop",
+        "engineers_needed": "1",
+        "desired_start": w.thu[0].strftime("%Y-%m-%dT%H:%M"),
+        "desired_end": w.thu[1].strftime("%Y-%m-%dT%H:%M"),
+        "skills-TOTAL_FORMS": "0",
+        "skills-INITIAL_FORMS": "0",
+    }
+
+
 PAGE_ROWS = [
     Row("home", "GET", expect(302), note="sends each user to their own home page"),
     Row("healthz", "GET", expect(200), anonymous=200, note="liveness for load balancers"),
@@ -384,6 +410,17 @@ PAGE_ROWS = [
     Row("dispatch:book", "GET", SALES_PAGE, query=_page_booking),
     Row("dispatch:book", "POST", only(302, "rep", other_rep=Refused(200)), body=_page_booking),
     Row("dispatch:my-bookings", "GET", SALES_PAGE),
+    Row("dispatch:work_orders", "GET", SALES_PAGE, note="each rep's own work orders"),
+    Row("dispatch:work_order_new", "GET", SALES_PAGE),
+    Row(
+        "dispatch:work_order_new",
+        "POST",
+        only(302, "rep", other_rep=Refused(400)),
+        body=_page_work_order,
+        note="another rep's opportunity is not a choice of the form",
+    ),
+    Row("dispatch:work_order", "GET", OPPORTUNITY_SEEN, kwargs=pk("wo_booked")),
+    Row("dispatch:work_order_cancel", "POST", only(302, "rep", other_rep=404), kwargs=pk("wo_booked")),
     Row("dispatch:booking-cancel", "POST", only(302, "rep", other_rep=404), kwargs=pk("b_booked")),
     Row(
         "dispatch:booking-rate",
@@ -485,6 +522,13 @@ PAGE_ROWS = [
     ),
     Row("grabbing:new", "GET", ALL_BUT_ENGINEERS),
     Row("grabbing:new", "POST", only(302, "rep", other_rep=Refused(400)), body=_page_grab_order),
+    Row(
+        "grabbing:preview",
+        "GET",
+        SALES_PAGE,
+        query=_page_grab_order,
+        note="the htmx count under the posting form; another rep's opportunity is a problem shown in it",
+    ),
     Row("grabbing:mine", "GET", SALES_PAGE),
     Row("grabbing:invitations", "GET", only(200, *ENGINEERS)),
     Row("grabbing:grab", "POST", only(302, "engineer", other_engineer=404), kwargs=pk("g_open")),

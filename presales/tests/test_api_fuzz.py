@@ -191,7 +191,10 @@ REFERENCE_FIELDS = {
 WINDOW_FIELDS = {"start", "end", "from", "to", "free_from", "free_to", "desired_start", "desired_end", "date"}
 # Codes are unique (a second region "x" is a 400 on `code`).
 UNIQUE_FIELDS = {"code"}
-CONTRACT_400 = REFERENCE_FIELDS | WINDOW_FIELDS | UNIQUE_FIELDS
+# Required only without a work order, whose stage and activity are the defaults (a grab order
+# posted or previewed without ``work_order``): a rule across fields OpenAPI cannot express.
+WORK_ORDER_DEFAULTED = {"stage", "activity"}
+CONTRACT_400 = REFERENCE_FIELDS | WINDOW_FIELDS | UNIQUE_FIELDS | WORK_ORDER_DEFAULTED
 # Where a 400 names no field: bad credentials (the contract's 400), a rate for a resource type and
 # grade that already has one (unique together).
 NON_FIELD_400 = {

@@ -776,6 +776,7 @@ PAGES_WITHOUT_FORGEABLE_WRITES = {
     "/budgets/team/",
     "/budgets/{id}/",
     "/budgets/{id}/ledger.csv",
+    "/grab/new/preview/",  # the htmx count of who would be invited: reads the query, writes nothing
     "/grab/mine/",
     "/grab/invitations/",
     "/monitoring/",
