@@ -141,13 +141,14 @@ class BookingFilter(django_filters.FilterSet):
     """``from``/``to`` keep the bookings that overlap [from, to), as booking_list does."""
 
     opportunity = IdFilter(field_name="work_order__opportunity_id")
+    work_order = IdFilter(field_name="work_order_id")
     engineer = IdFilter(field_name="engineer_id")
     status = django_filters.MultipleChoiceFilter(choices=BookingStatus.choices)
     to = AwareIsoDateTimeFilter(field_name="start", lookup_expr="lt")
 
     class Meta:
         model = Booking
-        fields = ["opportunity", "engineer", "status"]
+        fields = ["opportunity", "work_order", "engineer", "status"]
 
 
 # "from" is a Python keyword, so it cannot be declared in the class body.
