@@ -143,6 +143,17 @@ def _grab_order_query(w) -> dict:
     return terms | {"region": ["north"]}
 
 
+def _work_order_body(w) -> dict:
+    return {
+        "opportunity": w.opp.pk,
+        "stage": "value_presentation",
+        "activity": "workshop",
+        "engineers_needed": 2,
+        "desired_start": _iso(w.thu[0]),
+        "desired_end": _iso(w.thu[1]),
+    }
+
+
 API_ROWS = [
     *_reference_rows(
         "region",
@@ -252,6 +263,18 @@ API_ROWS = [
         kwargs=pk("b_booked"),
         body=lambda w: {"engineer": w.li.pk},
     ),
+    Row("api:work-order-list", "GET", expect(200)),
+    Row(
+        "api:work-order-list",
+        "POST",
+        only(201, "rep", "admin", other_rep=400),
+        body=_work_order_body,
+        note="another rep's opportunity is a 400 on the field, like a missing id",
+    ),
+    # The work order of the rep's booked booking: the engineer holds a booking on it.
+    Row("api:work-order-detail", "GET", OPPORTUNITY_SEEN, kwargs=pk("work_order")),
+    Row("api:work-order-candidates", "GET", OPPORTUNITY_SEEN, kwargs=pk("work_order")),
+    Row("api:work-order-cancel", "POST", _on_seen(OPPORTUNITY_SEEN, 200, "rep", "admin"), kwargs=pk("work_order")),
     Row("api:budget-list", "GET", expect(200)),
     Row("api:budget-detail", "GET", BUDGET_SEEN, kwargs=pk("budget")),
     Row("api:budget-ledger", "GET", BUDGET_SEEN, kwargs=pk("budget")),
@@ -419,8 +442,8 @@ PAGE_ROWS = [
         body=_page_work_order,
         note="another rep's opportunity is not a choice of the form",
     ),
-    Row("dispatch:work_order", "GET", OPPORTUNITY_SEEN, kwargs=pk("wo_booked")),
-    Row("dispatch:work_order_cancel", "POST", only(302, "rep", other_rep=404), kwargs=pk("wo_booked")),
+    Row("dispatch:work_order", "GET", OPPORTUNITY_SEEN, kwargs=pk("work_order")),
+    Row("dispatch:work_order_cancel", "POST", only(302, "rep", other_rep=404), kwargs=pk("work_order")),
     Row("dispatch:booking-cancel", "POST", only(302, "rep", other_rep=404), kwargs=pk("b_booked")),
     Row(
         "dispatch:booking-rate",
@@ -578,7 +601,21 @@ ALL_BOOKINGS = (*RAPS, "other_booking")
 REP_OPPORTUNITIES = ("opp", "opp_c", "opp_c_free")
 GRAB_ORDERS = ("g_open", "g_grabbed")
 
+# Work orders: each booking's own (a booking made without one opens it) and the hotline request's.
+RAPS_WORK = tuple(f"work order of {name}" for name in RAPS)
+ALL_WORK = (*RAPS_WORK, "work order of other_booking", "work order of hotline")
+
 LISTS = {
+    "api:work-order-list": {
+        "rep": (*RAPS_WORK, "work order of hotline"),
+        "other_rep": ("work order of other_booking",),
+        "engineer": RAPS_WORK,  # those they hold a booking on: not the hotline request's
+        "other_engineer": ("work order of other_booking",),
+        "manager": ALL_WORK,
+        "other_manager": (),
+        "lead": ALL_WORK,  # both opportunities are class A of the lead's solution
+        "admin": ALL_WORK,
+    },
     "api:booking-list": {
         "rep": RAPS,
         "other_rep": ("other_booking",),

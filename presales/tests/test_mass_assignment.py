@@ -451,6 +451,67 @@ def reassign_keeps_time_and_work_order(w: World, send: Send):
     assert_not_taken(new, forged)
 
 
+# --- dispatch: work orders -------------------------------------------------------------------
+
+
+def _work_order_forged(w: World) -> dict:
+    """What the server sets on a work order: its id and import key, who opened it and when, its
+    first response, its cancellation, and what is derived from its bookings."""
+    return {
+        "id": FORGED_ID,
+        "key": "forged-key",
+        "created_at": FORGED_TIME,
+        "created_by": w.other_rep.pk,
+        "first_response_at": FORGED_TIME,
+        "cancelled_at": FORGED_TIME,
+        "cancelled_by": w.other_rep.pk,
+        "status": "staffed",
+        "delay": "on_time",
+        "lateness_hours": "0.00",
+        "engineers_booked": 3,
+        "first_start": FORGED_TIME,
+        "bookings": [FORGED_ID],
+        "owner": w.other_rep.pk,
+    }
+
+
+@write("POST", "/api/v1/work-orders/")
+def work_order_is_opened_by_the_rep_and_open(w: World, send: Send):
+    body = {"opportunity": w.opportunity.pk, "stage": "value_presentation", "activity": "workshop"}
+    body |= {"desired_start": w.start.isoformat(), "desired_end": w.end.isoformat(), "engineers_needed": 2}
+    forged = _work_order_forged(w)
+    send(w.rep, body=forged | body)
+    work_order = WorkOrder.objects.latest("pk")
+    assert (work_order.created_by, work_order.opportunity, work_order.engineers_needed) == (w.rep, w.opportunity, 2)
+    assert recent(work_order.created_at) and work_order.key is None
+    assert work_order.first_response_at is None and work_order.cancelled_at is None
+    assert not work_order.bookings.exists()
+    assert_not_taken(work_order, forged)
+
+
+@write("POST", "/api/v1/work-orders/{id}/cancel/")
+def work_order_cancellation_names_the_rep_and_keeps_the_request(w: World, send: Send):
+    booking = w.book()
+    work_order = booking.work_order
+    forged = _work_order_forged(w) | {
+        "status": "open",
+        "engineers_needed": 5,
+        "desired_start": FORGED_TIME,
+        "opportunity": w.other_opportunity.pk,
+    }
+    send(w.rep, pk=work_order.pk, body=forged | {"reason": "Customer postponed"})
+    work_order.refresh_from_db()
+    assert (work_order.cancelled_by, work_order.opportunity, work_order.engineers_needed) == (
+        w.rep,
+        w.opportunity,
+        1,
+    )
+    assert recent(work_order.cancelled_at) and work_order.desired_start == w.start
+    booking.refresh_from_db()
+    assert (booking.status, booking.cancel_reason) == (BookingStatus.CANCELLED, "Customer postponed")
+    assert_not_taken(work_order, forged)
+
+
 # --- dispatch: escalations and the hotline ---------------------------------------------------
 
 
@@ -812,6 +873,11 @@ def test_pages_ignore_forged_server_set_fields(world, route):
 
 NO_UPDATE = {
     "booking": (lambda w: w.book(), "/api/v1/bookings/{}/", {"status": "completed", "cost": FORGED_MONEY}),
+    "work order": (
+        lambda w: w.book().work_order,
+        "/api/v1/work-orders/{}/",
+        {"engineers_needed": 5, "desired_start": FORGED_TIME, "cancelled_at": FORGED_TIME},
+    ),
     "budget": (lambda w: w.budget, "/api/v1/budgets/{}/", {"spent": "99999.00", "owner": None}),
     "grab order": (lambda w: w.grab_order(), "/api/v1/grab-orders/{}/", {"status": "grabbed", "winner": None}),
     "escalation": (lambda w: w.escalation(), "/api/v1/escalations/{}/", {"status": "approved"}),
