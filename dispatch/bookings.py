@@ -25,6 +25,7 @@ from dispatch.delay import record_response
 from dispatch.eligibility import DELIVERY_CENTRE_CLASSES, check_eligible
 from dispatch.models import OPEN_STATUSES, Booking, BookingStatus, DeliveryCentre, Engineer, Rating, WorkOrder
 from dispatch.tasks import notify_engineer
+from dispatch.work_order_status import WorkOrderStatus, work_order_status_at
 from dispatch.work_orders import check_fillable, lock_work_order, work_order_create
 from presales.choices import Role
 from presales.db import timeouts_refused
@@ -265,13 +266,19 @@ def work_order_cancel(
 ) -> WorkOrder:
     """The rep calls the work order off: each of its bookings not yet started is cancelled and
     its reservation released, all in this one transaction (a refusal undoes them all). Work
-    already started or done stays as it is, to be completed and charged."""
+    already started or done stays as it is, to be completed and charged.
+
+    Raises PermissionDenied (not the opportunity's owner: callers answer 404 to whoever may not
+    see the work order first) or InvalidState (already cancelled, or done)."""
     now = now or timezone.now()
     work_order = lock_work_order(work_order)
     if work_order.opportunity.owner_id != by.pk and not by.has_role(Role.ADMIN):
-        raise NotFound(_("Work order not found."))
+        raise PermissionDenied(_("Only the opportunity's owner cancels a work order."))
     if work_order.cancelled_at is not None:
         raise InvalidState(_("The work order is already cancelled."))
+    # Judged under the lock, by the status rule itself: a done work order has nothing left to call off.
+    if work_order_status_at(work_order, at=now) == WorkOrderStatus.DONE:
+        raise InvalidState(_("The work order is done; it can no longer be cancelled."))
     for booking in work_order.bookings.filter(status__in=OPEN_STATUSES, start__gt=now).order_by("start", "pk"):
         booking_cancel(booking=booking, by=by, reason=reason or _("Work order cancelled"), now=now)
     work_order.cancelled_at, work_order.cancelled_by = now, by

@@ -6,10 +6,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.models import Engineer
+from dispatch.models import MAX_ENGINEERS_NEEDED, Engineer
 from dispatch.selectors import ORDERINGS
+from dispatch.work_orders import MAX_SKILLS
 from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage
-from presales.inputs import BoundedDateField, BoundedDateTimeField
+from presales.inputs import BoundedDateField, BoundedDateTimeField, IdField
 from presales.models import Region, Skill, Solution
 
 LEVEL_CHOICES = [("", _("Any level"))] + [(str(level), str(level)) for level in range(1, 6)]
@@ -20,6 +21,45 @@ ORDERING_LABELS = {
     "name": _("Name"),
 }
 LENGTH_CHOICES = [(str(hours), str(hours)) for hours in (1, 2, 3, 4, 6, 8)]
+REQUIRED_LEVEL_CHOICES = [(str(level), str(level)) for level in range(1, 6)]
+STAGE_CHOICES = [(s.value, s.label) for s in PresalesStage if s in DISPATCHABLE_STAGES]
+LOCAL_MINUTE = "%Y-%m-%dT%H:%M"  # a datetime-local input's value: organisation time, no offset
+
+
+def local_datetime_field(label, **kwargs) -> BoundedDateTimeField:
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MINUTE)
+    return BoundedDateTimeField(label=label, widget=widget, **kwargs)
+
+
+class SkillLevelsField(forms.Field):
+    """Skills each with its own minimum level, as repeated ``code:level`` values in a query
+    string (``skill_level=k8s:4&skill_level=sql:2``); cleaned to [(Skill, level)]."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "invalid": _("Give each required skill as code:level, the level 1 to 5."),
+        "unknown": _("Unknown skill: %(code)s."),
+        "too_many": _("At most %(max)s skills."),
+    }
+
+    def prepare_value(self, value):
+        return [f"{item[0].code}:{item[1]}" if isinstance(item, tuple) else item for item in value or ()]
+
+    def to_python(self, value) -> list[tuple[Skill, int]]:
+        items = [str(item) for item in (value or ()) if str(item).strip()]
+        if len(items) > MAX_SKILLS:
+            raise forms.ValidationError(self.error_messages["too_many"], params={"max": MAX_SKILLS})
+        wanted: dict[str, int] = {}
+        for item in items:
+            code, _sep, level = item.strip().rpartition(":")
+            if not code or level not in {"1", "2", "3", "4", "5"}:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            wanted[code] = max(wanted.get(code, 0), int(level))
+        skills = {skill.code: skill for skill in Skill.objects.filter(code__in=wanted)}
+        for code in wanted:
+            if code not in skills:
+                raise forms.ValidationError(self.error_messages["unknown"], code="unknown", params={"code": code})
+        return [(skills[code], level) for code, level in wanted.items()]
 
 
 class EngineerSearchForm(forms.Form):
@@ -56,6 +96,9 @@ class EngineerSearchForm(forms.Form):
     )
     # The Monday of the week the board shows; week navigation changes only this.
     week = BoundedDateField(required=False, widget=forms.HiddenInput)
+    # Opened from a work order: its skills each at its level, and the work order bookings fill.
+    skill_level = SkillLevelsField(required=False)
+    work_order = IdField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, grades: list[str], resource_types: list[str], opportunities, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,6 +131,7 @@ class EngineerSearchForm(forms.Form):
         names = ("solution", "min_level", "region", "grade", "resource_type", "min_rating", "free_from", "free_to")
         criteria = {name: data.get(name) for name in names}
         criteria["skills"] = [data["skill"]] if data.get("skill") else []
+        criteria["skill_levels"] = data.get("skill_level") or []
         criteria["ordering"] = data.get("ordering") or "match"
         return criteria
 
@@ -99,17 +143,22 @@ class BookingForm(forms.Form):
     start = BoundedDateTimeField(widget=forms.HiddenInput)
     hours = forms.TypedChoiceField(label=_("Length (hours)"), choices=LENGTH_CHOICES, coerce=int, initial="1")
     opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=None, empty_label=None)
-    stage = forms.ChoiceField(
-        label=_("Presales stage"), choices=[(s.value, s.label) for s in PresalesStage if s in DISPATCHABLE_STAGES]
-    )
+    stage = forms.ChoiceField(label=_("Presales stage"), choices=STAGE_CHOICES)
     activity = forms.ChoiceField(label=_("Activity"), choices=Activity.choices)
+    # Without a work order the booking opens one wanted from this moment (default: its start).
+    desired_start = local_datetime_field(
+        _("Desired start"), required=False, help_text=_("When you needed someone; a later start is a delay.")
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    # The work order this booking fills, when the search was opened from one.
+    work_order = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
     # The search the rep came from, to go back to it after a booking without JavaScript.
     back = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, opportunities, **kwargs):
+    def __init__(self, *args, opportunities, work_orders, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["opportunity"].queryset = opportunities
+        self.fields["work_order"].queryset = work_orders
 
     @property
     def end(self) -> dt.datetime:
@@ -163,3 +212,66 @@ class RecordPeriodForm(forms.Form):
         if self.is_valid():
             return self.cleaned_data["start"], self.cleaned_data["end"]
         return self.today - dt.timedelta(days=self.DEFAULT_DAYS - 1), self.today
+
+
+# --- Work orders -------------------------------------------------------------------------------
+
+
+class WorkOrderForm(forms.Form):
+    """The rep's request: what kind of help, for when, how many engineers. The service holds the
+    limits (engineers needed, skills, hours, the window), so a refusal names the field."""
+
+    opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=None, empty_label=None)
+    stage = forms.ChoiceField(label=_("Presales stage"), choices=STAGE_CHOICES)
+    activity = forms.ChoiceField(label=_("Activity"), choices=Activity.choices)
+    solution = forms.ModelChoiceField(
+        label=_("Solution"),
+        queryset=Solution.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("The opportunity's solution"),
+    )
+    resource_type = forms.ChoiceField(label=_("Resource type"), required=False)
+    grade = forms.ChoiceField(label=_("Grade"), required=False)
+    engineers_needed = forms.IntegerField(
+        label=_("Engineers needed"),
+        initial=1,
+        widget=forms.NumberInput(attrs={"min": 1, "max": MAX_ENGINEERS_NEEDED}),
+    )
+    desired_start = local_datetime_field(_("Desired start"))
+    desired_end = local_datetime_field(_("Desired end"))
+    hours = forms.DecimalField(label=_("Estimated hours"), required=False, max_digits=8, decimal_places=2)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, opportunities, grades: list[str], resource_types: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["opportunity"].queryset = opportunities
+        self.fields["grade"].choices = [("", _("Any"))] + [(grade, grade) for grade in grades]
+        self.fields["resource_type"].choices = [("", _("Any"))] + [(kind, kind) for kind in resource_types]
+
+
+class RequiredSkillForm(forms.Form):
+    skill = forms.ModelChoiceField(
+        label=_("Skill"), queryset=Skill.objects.all(), to_field_name="code", required=False, empty_label="—"
+    )
+    min_level = forms.TypedChoiceField(
+        label=_("Minimum level"), choices=REQUIRED_LEVEL_CHOICES, coerce=int, initial="1"
+    )
+
+
+RequiredSkillFormSet = forms.formset_factory(
+    RequiredSkillForm, extra=3, max_num=MAX_SKILLS, absolute_max=MAX_SKILLS, validate_max=True
+)
+
+
+def required_skills(formset) -> list[tuple[Skill, int]]:
+    """The filled rows of a valid formset; rows without a skill are left out."""
+    return [(row["skill"], row["min_level"]) for row in formset.cleaned_data if row.get("skill")]
+
+
+class WorkOrderFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, statuses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All")), *statuses]

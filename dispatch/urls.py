@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dispatch import escalation_views, feeds, hotline_views, lead_views, views, visibility_views
+from dispatch import escalation_views, feeds, hotline_views, lead_views, views, visibility_views, work_order_views
 
 app_name = "dispatch"
 
@@ -8,6 +8,10 @@ urlpatterns = [
     path("find/", views.find, name="find"),
     path("book/", views.book, name="book"),
     path("my-bookings/", views.my_bookings, name="my-bookings"),
+    path("work-orders/", work_order_views.work_order_index, name="work_orders"),
+    path("work-orders/new/", work_order_views.work_order_new, name="work_order_new"),
+    path("work-orders/<int:pk>/", work_order_views.work_order_detail, name="work_order"),
+    path("work-orders/<int:pk>/cancel/", work_order_views.work_order_cancel, name="work_order_cancel"),
     path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking-cancel"),
     path("bookings/<int:pk>/rate/", views.booking_rate, name="booking-rate"),
     path("bookings/<int:pk>/acknowledge/", views.booking_acknowledge, name="booking-acknowledge"),

@@ -43,6 +43,7 @@ from dispatch.selectors import (
     week_start,
 )
 from dispatch.services import engineer_rotate_calendar_token
+from dispatch.work_order_selectors import rep_work_orders, with_state
 from presales.choices import Role
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
@@ -71,6 +72,26 @@ def _board_week(form: EngineerSearchForm) -> dt.date:
     return week_start(day)
 
 
+def find_query(work_order) -> dict:
+    """The find page's criteria for a work order: its requirements, its desired window (as a
+    free window when it lies within one day, else the week it starts) and the work order itself,
+    which the board's bookings then fill. Region is not a filter: as for its candidates, the
+    opportunity's region ranks first and borrowing from another region stays possible."""
+    start, end = timezone.localtime(work_order.desired_start), timezone.localtime(work_order.desired_end)
+    query = {
+        "work_order": work_order.pk,
+        "opportunity": work_order.opportunity_id,
+        "solution": work_order.solution.code,
+        "skill_level": [f"{required.skill.code}:{required.min_level}" for required in work_order.skills.all()],
+        "grade": work_order.grade,
+        "resource_type": work_order.resource_type,
+        "week": str(week_start(start.date())),
+    }
+    if start.date() == end.date():
+        query |= {"free_date": str(start.date()), "free_start": f"{start:%H:%M}", "free_end": f"{end:%H:%M}"}
+    return {key: value for key, value in query.items() if value not in ("", [])}
+
+
 def _query(request, **changes) -> str:
     query = request.GET.copy()
     for key, value in changes.items():
@@ -85,6 +106,13 @@ def find(request):
     # Always bound: with no criteria every field is empty and the search lists everyone.
     form = _search_form(request)
     valid = form.is_valid()
+    work_order = None
+    if valid and form.cleaned_data["work_order"] is not None:
+        # Only the rep's own work orders are filled from here; any other id is a 404.
+        own = with_state(rep_work_orders(user=request.user), at=timezone.now())
+        work_order = get_object_or_404(own, pk=form.cleaned_data["work_order"])
+        if set(request.GET) == {"work_order"}:  # opened from a work order: fill in its criteria
+            return redirect(f"{reverse('dispatch:find')}?{urlencode(find_query(work_order), doseq=True)}")
     week = _board_week(form)
     context = {
         "form": form,
@@ -92,6 +120,7 @@ def find(request):
         "query": _query(request, page=None),
         "weights": MATCH_WEIGHTS,
         "can_book": request.user.has_role(Role.SALES),
+        "work_order": work_order,
     }
     if valid:
         criteria = form.search_criteria()
@@ -105,14 +134,16 @@ def find(request):
             if hasattr(engineer, "eligibility"):
                 engineer.eligibility_label = REASON_LABELS[engineer.eligibility]
         opportunity = form.cleaned_data["opportunity"] or form.fields["opportunity"].queryset.first()
+        book_query = {"opportunity": opportunity.pk if opportunity else "", "back": request.GET.urlencode()}
+        if work_order is not None:  # the board's bookings fill it, on its opportunity
+            opportunity = work_order.opportunity
+            book_query |= {"opportunity": opportunity.pk, "work_order": work_order.pk}
         context |= {
             "page": page,
             "board": _labelled(schedule_board(engineers=list(page.object_list), week=week, user=request.user)),
             "book_url": reverse("dispatch:book"),
             "opportunity": opportunity,
-            "book_query": urlencode(
-                {"opportunity": opportunity.pk if opportunity else "", "back": request.GET.urlencode()}
-            ),
+            "book_query": urlencode(book_query),
         }
         if criteria["free_from"] is not None and not page.object_list:
             context["earliest"] = _earliest_offer(criteria, request.user, form.cleaned_data["opportunity"])
@@ -168,12 +199,18 @@ def _earliest_offer(criteria: dict, user, opportunity=None) -> list:
 
 
 def _booking_form(request, data) -> BookingForm:
-    return BookingForm(data, opportunities=dispatchable_opportunities(user=request.user))
+    return BookingForm(
+        data,
+        opportunities=dispatchable_opportunities(user=request.user),
+        work_orders=rep_work_orders(user=request.user).select_related("opportunity"),
+    )
 
 
 def _confirm(request, form: BookingForm, *, error: ApplicationError | None = None):
     context = {"form": form, "quote": None, "error": error}
-    if form.is_valid():
+    valid = form.is_valid()
+    context["work_order"] = form.cleaned_data.get("work_order")
+    if valid:
         data = form.cleaned_data
         context |= {"engineer": data["engineer"], "start": data["start"], "end": form.end}
         try:
@@ -191,14 +228,19 @@ def book(request):
     """GET: the confirmation of a slot (cost, budget after it). POST: book it."""
     if request.method != "POST":
         data = request.GET.copy()
+        # Read by hand from the query string: an id that is not one (1.9) names nothing.
+        work_order = rep_work_orders(user=request.user).filter(pk=as_id(data.get("work_order"))).first()
+        if work_order is not None:  # filling a work order: its stage and activity
+            data.setdefault("stage", work_order.stage)
+            data.setdefault("activity", work_order.activity)
         if "stage" not in data:
             # Default to the opportunity's own stage when it is one engineers are booked in.
-            # Read by hand from the query string: an id that is not one (1.9) names no opportunity.
             chosen = as_id(data.get("opportunity"))
             opportunity = dispatchable_opportunities(user=request.user).filter(pk=chosen).first()
             data["stage"] = opportunity.stage if opportunity else ""
         data.setdefault("hours", "1")
         data.setdefault("activity", "exchange")
+        data.setdefault("desired_start", data.get("start", ""))
         return _confirm(request, _booking_form(request, data))
     form = _booking_form(request, request.POST)
     if not form.is_valid():
@@ -208,17 +250,22 @@ def book(request):
         booking = services.booking_create(
             by=request.user,
             engineer=data["engineer"],
+            work_order=data["work_order"],
             opportunity=data["opportunity"],
             stage=data["stage"],
             activity=data["activity"],
             start=data["start"],
             end=form.end,
+            # A work order has its own desired start; a booking without one opens one from this.
+            desired_start=None if data["work_order"] else data["desired_start"],
             note=data["note"],
         )
     except ApplicationError as error:
         return _confirm(request, form, error=error)
     if not request.htmx:
         messages.success(request, _("Booked %(engineer)s.") % {"engineer": booking.engineer.name})
+        if data["work_order"] and not data["back"]:  # booked from the work order's own page
+            return redirect("dispatch:work_order", pk=booking.work_order_id)
         return redirect(f"{reverse('dispatch:find')}?{data['back']}")
     budget = budget_remaining(rep=request.user, moment=booking.start)
     response = render(request, "dispatch/_booked.html", {"booking": booking, "budget": budget})

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
-from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +55,7 @@ class Dispatch:
     delay: Delay
     lateness: dt.timedelta
     status: WorkOrderStatus
+    bookings: list[Booking] = field(default_factory=list)  # those the viewer may see, by start
 
     @property
     def lateness_hours(self) -> Decimal:
@@ -144,15 +145,19 @@ def _dispatches(opportunity: Opportunity, own_bookings, now: dt.datetime) -> lis
     work_orders = WorkOrder.objects.filter(opportunity=opportunity)
     if own_bookings is not None:
         work_orders = work_orders.filter(pk__in=own_bookings.values("work_order"))
-    return _dispatch_list(work_orders, now)
+    shown = own_bookings if own_bookings is not None else Booking.objects.all()
+    return _dispatch_list(work_orders, now, bookings=shown)
 
 
-def _dispatch_list(work_orders: QuerySet[WorkOrder], now: dt.datetime) -> list[Dispatch]:
+def _dispatch_list(work_orders: QuerySet[WorkOrder], now: dt.datetime, *, bookings=None) -> list[Dispatch]:
     """Each work order with its earliest slot-holding booking, its delay and status judged now,
-    in desired-start order: one query."""
+    in desired-start order: one query (and one for ``bookings``, listed on each when given)."""
     work_orders = with_status(
         with_delay(work_orders.select_related("solution").prefetch_related("skills__skill"), at=now), at=now
     ).order_by("desired_start", "pk")
+    if bookings is not None:
+        shown = bookings.select_related("engineer__user").order_by("start", "pk")
+        work_orders = work_orders.prefetch_related(Prefetch("bookings", queryset=shown, to_attr="shown_bookings"))
     return [
         Dispatch(
             work_order=work_order,
@@ -160,6 +165,7 @@ def _dispatch_list(work_orders: QuerySet[WorkOrder], now: dt.datetime) -> list[D
             delay=Delay(work_order.delay),
             lateness=dt.timedelta(seconds=work_order.late_s),
             status=WorkOrderStatus(work_order.status),
+            bookings=getattr(work_order, "shown_bookings", []),
         )
         for work_order in work_orders
     ]

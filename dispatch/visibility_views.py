@@ -50,6 +50,10 @@ def opportunity_detail(request, pk):
         "stages": STAGES,
         "shows_money": visibility.spent is not None,
         "links_records": request.user.has_role(Role.MANAGER, Role.ADMIN),
+        # The owner opens work orders on it once it is past qualification.
+        "can_open_work_order": request.user.has_role(Role.SALES)
+        and opportunity.owner_id == request.user.pk
+        and opportunity.stage in DISPATCHABLE_STAGES,
     }
     return render(request, "dispatch/opportunity.html", context)
 
@@ -75,10 +79,16 @@ def _engineer_rows(visibility: Visibility, comments: dict) -> list[SimpleNamespa
     ]
 
 
-def _dispatch_row(dispatch) -> SimpleNamespace:
-    hours = lateness_hours(dispatch.lateness).quantize(Decimal("0.1"))  # a page shows tenths of an hour
+def lateness_display(late: dt.timedelta) -> SimpleNamespace:
+    """Lateness as pages show it (dispatch/_lateness.html): tenths of an hour, days beyond one."""
+    hours = lateness_hours(late).quantize(Decimal("0.1"))
     days = (hours / 24).quantize(Decimal("0.1")) if abs(hours) >= 24 else None
-    return SimpleNamespace(dispatch=dispatch, hours=hours, days=days, late=hours > 0)
+    return SimpleNamespace(hours=hours, days=days, late=hours > 0)
+
+
+def _dispatch_row(dispatch) -> SimpleNamespace:
+    shown = lateness_display(dispatch.lateness)
+    return SimpleNamespace(dispatch=dispatch, hours=shown.hours, days=shown.days, late=shown.late)
 
 
 @role_required(Role.MANAGER, Role.ADMIN)

@@ -111,3 +111,9 @@ def work_order_candidates(*, work_order: WorkOrder, now: dt.datetime | None = No
         away = overlapping(TimeOff.objects.all(), start, end)
         engineers = engineers.exclude(pk__in=busy.values("engineer_id")).exclude(pk__in=away.values("engineer_id"))
     return engineers
+
+
+def rep_work_orders(*, user: User) -> QuerySet[WorkOrder]:
+    """The work orders ``user`` fills as the owner of their opportunity: the ones a rep's pages
+    book for, send to the pool and cancel. Anyone else's answers 404."""
+    return work_orders_visible_to(user).filter(opportunity__owner=user)

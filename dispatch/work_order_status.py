@@ -18,7 +18,7 @@ from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.models import HOLDING_STATUSES, OPEN_STATUSES, Booking
+from dispatch.models import HOLDING_STATUSES, OPEN_STATUSES, Booking, WorkOrder
 
 
 class WorkOrderStatus(models.TextChoices):
@@ -93,3 +93,9 @@ def with_status(work_orders: models.QuerySet, *, at: dt.datetime) -> models.Quer
             output_field=models.CharField(),
         )
     )
+
+
+def work_order_status_at(work_order: WorkOrder, *, at: dt.datetime) -> WorkOrderStatus:
+    """One work order's status at ``at``, by the SQL form (one query, whatever its bookings)."""
+    status = with_status(WorkOrder.objects.filter(pk=work_order.pk), at=at).values_list("status", flat=True).get()
+    return WorkOrderStatus(status)

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -120,10 +121,13 @@ def work_order_create(
         created_by=by,
     )
     work_order._history_user = by
-    work_order.save()
-    WorkOrderSkill.objects.bulk_create(
-        WorkOrderSkill(work_order=work_order, skill=skill, min_level=level) for skill, level in skills
-    )
+    # Every refusal is raised above, before this block: inside booking_create's transaction a
+    # savepoint would only cost each board booking two more statements.
+    with transaction.atomic(savepoint=False):
+        work_order.save()
+        WorkOrderSkill.objects.bulk_create(
+            WorkOrderSkill(work_order=work_order, skill=skill, min_level=level) for skill, level in skills
+        )
     return work_order
 
 

@@ -1,5 +1,5 @@
 """Grab orders for the demo organisation: one open with its invitations, one grabbed and
-waiting for the rep, posted through the same services as real ones."""
+waiting for the rep, posted through the same services as real ones (each opens its work order)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from grabbing.models import GrabOrder
 from grabbing.services import grab_order_grab, grab_order_post
 from presales.choices import DISPATCHABLE_STAGES
 from presales.demo import ACTIVITY_BY_STAGE
+from presales.exceptions import NobodyInScope
 from presales.models import Opportunity
 
 UPLIFT_PERCENT = 50
@@ -39,21 +40,19 @@ def demo_grab_orders_post(*, today: dt.date) -> DemoGrabOrders | None:
     opportunities = Opportunity.objects.filter(stage__in=DISPATCHABLE_STAGES).select_related("owner").order_by("key")
     for opportunity in opportunities:
         start, end = _window(monday + dt.timedelta(days=len(posted)))
-        savepoint = transaction.savepoint()
-        order = grab_order_post(
-            by=opportunity.owner,
-            opportunity=opportunity,
-            stage=opportunity.stage,
-            activity=ACTIVITY_BY_STAGE[opportunity.stage],
-            start=start,
-            end=end,
-            uplift_percent=UPLIFT_PERCENT,
-            note="Demo: a widened call at +50%.",
-        )
-        if not order.invited:  # nobody free to invite for this one: try the next opportunity
-            transaction.savepoint_rollback(savepoint)
+        try:
+            order = grab_order_post(
+                by=opportunity.owner,
+                opportunity=opportunity,
+                stage=opportunity.stage,
+                activity=ACTIVITY_BY_STAGE[opportunity.stage],
+                start=start,
+                end=end,
+                uplift_percent=UPLIFT_PERCENT,
+                note="Demo: a widened call at +50%.",
+            )
+        except NobodyInScope:  # nobody free to invite for this one (nothing written): try the next
             continue
-        transaction.savepoint_commit(savepoint)
         posted.append(order)
         if len(posted) == 2:
             break

@@ -15,6 +15,8 @@ DEFAULT_UPLIFT = 50
 
 
 class GrabOrderForm(forms.Form):
+    # The work order this call fills; without one, posting opens a work order for it.
+    work_order = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
     opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=None, empty_label=None)
     stage = forms.ChoiceField(
         label=_("Presales stage"), choices=[(s.value, s.label) for s in PresalesStage if s in DISPATCHABLE_STAGES]
@@ -61,9 +63,10 @@ class GrabOrderForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, opportunities, grades: list[str], **kwargs):
+    def __init__(self, *args, opportunities, work_orders, grades: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["opportunity"].queryset = opportunities
+        self.fields["work_order"].queryset = work_orders
         self.fields["scope_grades"].choices = [(grade, grade) for grade in grades]
 
     def clean(self):
@@ -77,12 +80,46 @@ class GrabOrderForm(forms.Form):
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
-        names = ("opportunity", "stage", "activity", "solution", "min_level", "start", "end", "uplift_percent", "note")
+        names = (
+            "work_order",
+            "opportunity",
+            "stage",
+            "activity",
+            "solution",
+            "min_level",
+            "start",
+            "end",
+            "uplift_percent",
+            "note",
+        )
         arguments = {name: data.get(name) for name in names}
         arguments["skills"] = list(data.get("skills") or [])
         arguments["scope_regions"] = list(data.get("scope_regions") or [])
         arguments["scope_grades"] = list(data.get("scope_grades") or [])
         return arguments
+
+
+def initial_from_work_order(work_order) -> dict:
+    """Pre-fill the form with the work order's requirements and desired window (organisation time).
+
+    The form asks one level for every skill: the highest the work order asks, so everyone
+    invited meets each of its skills."""
+    zone = timezone.get_current_timezone()
+    start, end = work_order.desired_start.astimezone(zone), work_order.desired_end.astimezone(zone)
+    skills = list(work_order.skills.select_related("skill"))
+    return {
+        "work_order": work_order.pk,
+        "opportunity": work_order.opportunity_id,
+        "stage": work_order.stage,
+        "activity": work_order.activity,
+        "solution": work_order.solution.code,
+        "skills": [row.skill.code for row in skills],
+        "min_level": max((row.min_level for row in skills), default=None),
+        "date": start.date(),
+        "start_time": start.time(),
+        "end_time": end.time() if end.date() == start.date() else None,
+        "note": work_order.note,
+    }
 
 
 def initial_from_search(query, *, regions) -> dict:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from dispatch.models import Booking, Engineer
+from dispatch.models import Booking, Engineer, WorkOrder
 from presales.choices import Activity, PresalesStage
 from presales.models import Opportunity, Region, Skill, Solution
 
@@ -39,6 +39,12 @@ def _user_fk(related_name: str = "+", **kwargs):
 
 
 class GrabOrder(models.Model):
+    """An open call to fill a work order (its requirements and window the defaults)."""
+
+    # PROTECT: the work order is the request this call serves; it is cancelled, never deleted.
+    work_order = models.ForeignKey(
+        WorkOrder, on_delete=models.PROTECT, related_name="grab_orders", verbose_name=_("work order")
+    )
     opportunity = models.ForeignKey(
         Opportunity, on_delete=models.PROTECT, related_name="grab_orders", verbose_name=_("opportunity")
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,8 +20,11 @@ from simple_history.utils import bulk_create_with_history
 from dispatch.availability import overlapping, unavailability
 from dispatch.bookings import booking_create, lock_engineer
 from dispatch.checks import check_stage, check_window
-from dispatch.models import Booking, Engineer
+from dispatch.delay import record_response
+from dispatch.models import Booking, Engineer, WorkOrder
 from dispatch.selectors import engineer_search
+from dispatch.work_order_status import FILLABLE, WorkOrderStatus, with_status
+from dispatch.work_orders import check_fillable, lock_work_order, work_order_create
 from grabbing.models import MAX_UPLIFT, GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
 from grabbing.selectors import grab_order_list
 from grabbing.tasks import notify_grabbed, notify_invited
@@ -28,10 +32,12 @@ from presales.choices import Role
 from presales.exceptions import (
     AlreadyGrabbed,
     InvalidState,
+    NobodyInScope,
     NotFound,
     PermissionDenied,
     SlotUnavailable,
     ValidationFailed,
+    WorkOrderStaffed,
 )
 from presales.models import Opportunity, Region, Skill, Solution, User
 from presales.outbox import enqueue
@@ -42,8 +48,9 @@ MAX_QUESTION = 2000
 def grab_order_invitees(
     *,
     solution: Solution,
-    skills: Sequence[Skill],
-    min_level: int | None,
+    skills: Sequence[Skill] = (),
+    min_level: int | None = None,
+    skill_levels: Sequence[tuple[Skill, int]] = (),
     start: dt.datetime,
     end: dt.datetime,
     scope_regions: Sequence[Region],
@@ -61,6 +68,7 @@ def grab_order_invitees(
         solution=solution,
         skills=skills,
         min_level=min_level,
+        skill_levels=skill_levels,
         free_from=start,
         free_to=end,
         opportunity=opportunity,
@@ -74,7 +82,97 @@ def grab_order_invitees(
     return engineers
 
 
-def _validate_post(*, by, opportunity, stage, activity, start, end, uplift_percent, min_level, now) -> None:
+@dataclass
+class _Call:
+    """A grab order's terms once the work order's defaults are filled in, checked, not yet written."""
+
+    work_order: WorkOrder | None
+    opportunity: Opportunity
+    stage: str
+    activity: str
+    solution: Solution
+    skill_levels: list[tuple[Skill, int]]
+    min_level: int | None
+    start: dt.datetime
+    end: dt.datetime
+    uplift_percent: int
+    scope_regions: list[Region]
+    scope_grades: list[str]
+    note: str
+
+    def invitee_ids(self, now: dt.datetime) -> list[int]:
+        invitees = grab_order_invitees(
+            solution=self.solution,
+            skill_levels=self.skill_levels,
+            min_level=self.min_level if not self.skill_levels else None,
+            start=self.start,
+            end=self.end,
+            scope_regions=self.scope_regions,
+            scope_grades=self.scope_grades,
+            opportunity=self.opportunity,
+            now=now,
+        )
+        return list(invitees.order_by().values_list("pk", flat=True))
+
+
+def _required(**values) -> None:
+    missing = {name: [_("This field is required.")] for name, value in values.items() if value in (None, "")}
+    if missing:
+        raise ValidationFailed(fields=missing)
+
+
+def _fillable(work_order: WorkOrder, *, by: User, now: dt.datetime) -> WorkOrder:
+    """The rep's own work order, locked, still to be filled: a cancelled, staffed or done one is refused."""
+    work_order = lock_work_order(work_order)
+    if work_order.opportunity.owner_id != by.pk:
+        raise NotFound(_("Work order not found."))
+    state = with_status(WorkOrder.objects.filter(pk=work_order.pk), at=now).values_list("status", flat=True).get()
+    if state == WorkOrderStatus.STAFFED:
+        raise WorkOrderStaffed()
+    if state not in FILLABLE:
+        raise InvalidState(
+            _("The work order is %(status)s; it can no longer go to the pool.")
+            % {"status": WorkOrderStatus(state).label}
+        )
+    return work_order
+
+
+def _call(
+    *,
+    by: User,
+    work_order: WorkOrder | None,
+    opportunity: Opportunity | None,
+    stage: str | None,
+    activity: str | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    uplift_percent: int,
+    solution: Solution | None,
+    skills: Sequence[Skill] | None,
+    min_level: int | None,
+    scope_regions: Sequence[Region],
+    scope_grades: Sequence[str],
+    note: str | None,
+    now: dt.datetime,
+) -> _Call:
+    """Fill in the work order's defaults and check the terms; nothing is written."""
+    skill_levels: list[tuple[Skill, int]] = []
+    if work_order is not None:
+        work_order = _fillable(work_order, by=by, now=now)
+        if opportunity is not None and opportunity.pk != work_order.opportunity_id:
+            raise ValidationFailed(fields={"opportunity": [_("The work order is on another opportunity.")]})
+        opportunity = work_order.opportunity
+        stage, activity = stage or work_order.stage, activity or work_order.activity
+        solution = solution or work_order.solution
+        start, end = start or work_order.desired_start, end or work_order.desired_end
+        if skills is None and min_level is None:  # the work order's own skills, each at its level
+            skill_levels = [(row.skill, row.min_level) for row in work_order.skills.select_related("skill")]
+            min_level = min((level for _skill, level in skill_levels), default=None)
+        if note is None:
+            note = work_order.note
+    _required(opportunity=opportunity, stage=stage, activity=activity, start=start, end=end)
+    if not skill_levels:
+        skill_levels = [(skill, min_level or 1) for skill in skills or ()]
     if opportunity.owner_id != by.pk:
         raise NotFound(_("Opportunity not found."))
     check_window(start, end, now=now, allow_past=False)
@@ -86,81 +184,141 @@ def _validate_post(*, by, opportunity, stage, activity, start, end, uplift_perce
         errors["min_level"] = [_("The level is 1 to 5.")]
     if errors:
         raise ValidationFailed(fields=errors)
+    return _Call(
+        work_order=work_order,
+        opportunity=opportunity,
+        stage=stage,
+        activity=activity,
+        solution=solution or opportunity.solution,
+        skill_levels=skill_levels,
+        min_level=min_level,
+        start=start,
+        end=end,
+        uplift_percent=uplift_percent,
+        scope_regions=list(scope_regions),
+        scope_grades=sorted(set(scope_grades)),
+        note=(note or "").strip(),
+    )
+
+
+@transaction.atomic
+def grab_order_preview(*, by: User, now: dt.datetime | None = None, **terms) -> int:
+    """How many engineers a grab order with these terms would invite; nothing is written.
+
+    The same terms and checks as ``grab_order_post`` (a bad term raises as posting would)."""
+    now = now or timezone.now()
+    return len(_call(by=by, now=now, **_terms(terms)).invitee_ids(now))
+
+
+def _terms(terms: dict) -> dict:
+    defaults = {
+        "work_order": None,
+        "opportunity": None,
+        "stage": None,
+        "activity": None,
+        "start": None,
+        "end": None,
+        "uplift_percent": 0,
+        "solution": None,
+        "skills": None,
+        "min_level": None,
+        "scope_regions": (),
+        "scope_grades": (),
+        "note": None,
+    }
+    unknown = set(terms) - set(defaults)
+    if unknown:
+        raise TypeError(f"unknown grab-order terms: {sorted(unknown)}")
+    return defaults | terms
 
 
 @transaction.atomic
 def grab_order_post(
     *,
     by: User,
-    opportunity: Opportunity,
-    stage: str,
-    activity: str,
-    start: dt.datetime,
-    end: dt.datetime,
     uplift_percent: int,
+    work_order: WorkOrder | None = None,
+    opportunity: Opportunity | None = None,
+    stage: str | None = None,
+    activity: str | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
     solution: Solution | None = None,
-    skills: Sequence[Skill] = (),
+    skills: Sequence[Skill] | None = None,
     min_level: int | None = None,
     scope_regions: Sequence[Region] = (),
     scope_grades: Sequence[str] = (),
-    note: str = "",
+    note: str | None = None,
     now: dt.datetime | None = None,
 ) -> GrabOrder:
-    """Post a grab order on the rep's opportunity and invite every free matching engineer in scope.
+    """Post a grab order for a work order and invite every free matching engineer in scope.
 
+    With ``work_order`` (the rep's own, still to be filled; locked meanwhile) its opportunity,
+    stage, activity, solution, skills with their levels, desired window and note are the
+    defaults; without one a work order is opened for the order (``work_order_create``). An order
+    that would invite nobody raises NobodyInScope, and nothing is written — no work order either.
     The invitations are the in-app notice; the emails go out after commit.
     """
     now = now or timezone.now()
-    _validate_post(
+    call = _call(
         by=by,
+        work_order=work_order,
         opportunity=opportunity,
         stage=stage,
         activity=activity,
         start=start,
         end=end,
         uplift_percent=uplift_percent,
+        solution=solution,
+        skills=skills,
         min_level=min_level,
+        scope_regions=scope_regions,
+        scope_grades=scope_grades,
+        note=note,
         now=now,
     )
-    solution = solution or opportunity.solution
+    engineer_ids = call.invitee_ids(now)
+    if not engineer_ids:
+        raise NobodyInScope()
+    if call.work_order is None:
+        call.work_order = work_order_create(
+            by=by,
+            opportunity=call.opportunity,
+            stage=call.stage,
+            activity=call.activity,
+            desired_start=call.start,
+            desired_end=call.end,
+            solution=call.solution,
+            skills=call.skill_levels,
+            note=call.note,
+            now=now,
+        )
     order = GrabOrder(
-        opportunity=opportunity,
-        stage=stage,
-        activity=activity,
-        solution=solution,
-        min_level=min_level,
-        start=start,
-        end=end,
-        uplift_percent=uplift_percent,
-        scope_grades=sorted(set(scope_grades)),
-        note=note.strip(),
+        work_order=call.work_order,
+        opportunity=call.opportunity,
+        stage=call.stage,
+        activity=call.activity,
+        solution=call.solution,
+        min_level=call.min_level,
+        start=call.start,
+        end=call.end,
+        uplift_percent=call.uplift_percent,
+        scope_grades=call.scope_grades,
+        note=call.note,
         posted_at=now,
         posted_by=by,
     )
     order._history_user = by
     order.save()
-    order.skills.set(skills)
-    order.scope_regions.set(scope_regions)
-    invitees = grab_order_invitees(
-        solution=solution,
-        skills=skills,
-        min_level=min_level,
-        start=start,
-        end=end,
-        scope_regions=scope_regions,
-        scope_grades=scope_grades,
-        opportunity=opportunity,
-        now=now,
-    )
-    engineer_ids = list(invitees.order_by().values_list("pk", flat=True))
+    order.skills.set([skill for skill, _level in call.skill_levels])
+    order.scope_regions.set(call.scope_regions)
     bulk_create_with_history(
         [Invitation(grab_order=order, engineer_id=pk, invited_at=now) for pk in engineer_ids],
         Invitation,
         default_user=by,
     )
     order.invited = len(engineer_ids)
-    if engineer_ids:
-        enqueue(notify_invited, order.pk)
+    enqueue(notify_invited, order.pk)
     return order
 
 
@@ -216,6 +374,8 @@ def grab_order_grab(*, grab_order: GrabOrder, by: User, now: dt.datetime | None 
     now = now or timezone.now()
     invitation = _own_invitation(grab_order, by)
     with transaction.atomic():
+        # The work order first, as everything filling it (bookings, confirmations) locks it.
+        work_order = lock_work_order(WorkOrder(pk=grab_order.work_order_id))
         engineer = lock_engineer(invitation.engineer)
         # Read after taking the lock: a grab that waited sees the winner's commit.
         current = GrabOrder.objects.get(pk=grab_order.pk)
@@ -224,6 +384,7 @@ def grab_order_grab(*, grab_order: GrabOrder, by: User, now: dt.datetime | None 
         _require_status(current, GrabOrderStatus.OPEN)
         if current.start <= now:
             raise InvalidState(_("The grab order has already started."))
+        check_fillable(work_order, engineer)  # cancelled, or staffed by others meanwhile
         reason = unavailability(engineer, current.start, current.end)
         if reason:
             raise SlotUnavailable(reason)
@@ -248,30 +409,33 @@ def grab_order_grab(*, grab_order: GrabOrder, by: User, now: dt.datetime | None 
         invitation.save(update_fields=["status"])  # .update() wrote no history row
         order = GrabOrder.objects.select_related("opportunity__owner", "winner__user").get(pk=current.pk)
         _record(order, by, ["status", "winner", "grabbed_at"])
+        record_response(work_order_id=work_order.pk, at=now)  # the first grab is the first response
         enqueue(notify_grabbed, order.pk)
     return order
 
 
 def grab_order_confirm(*, grab_order: GrabOrder, by: User, now: dt.datetime | None = None) -> Booking:
-    """The rep turns the grabbed order into a booking at the uplifted cost, in one transaction.
+    """The rep books the grabbing engineer on the order's work order at the uplifted cost, in one
+    transaction.
 
     A refusal from the booking service (BudgetExceeded, SlotUnavailable) rolls everything back:
     the order stays grabbed and nothing is reserved.
     """
     now = now or timezone.now()
     with transaction.atomic():
+        # The work order before the grab order, in the order a grab takes them.
+        lock_work_order(WorkOrder(pk=grab_order.work_order_id))
         order = _locked(grab_order)
         _require_owner(order, by)
         _require_status(order, GrabOrderStatus.GRABBED)
         booking = booking_create(
             by=by,
             engineer=order.winner,
-            opportunity=order.opportunity,
+            work_order=order.work_order,
             stage=order.stage,
             activity=order.activity,
             start=order.start,
             end=order.end,
-            desired_start=order.start,
             note=order.note,
             uplift_percent=order.uplift_percent,
             now=now,

@@ -6,6 +6,7 @@ app_name = "grabbing"
 
 urlpatterns = [
     path("new/", views.new, name="new"),
+    path("new/preview/", views.preview, name="preview"),
     path("mine/", views.mine, name="mine"),
     path("invitations/", views.invitations, name="invitations"),
     path("<int:pk>/grab/", views.grab, name="grab"),

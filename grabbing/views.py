@@ -6,20 +6,23 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dispatch.models import Engineer
 from dispatch.selectors import dispatchable_opportunities, engineer_grades
+from dispatch.work_order_selectors import work_orders_visible_to
 from grabbing import services
-from grabbing.forms import GrabOrderForm, QuestionForm, initial_from_search
+from grabbing.forms import GrabOrderForm, QuestionForm, initial_from_search, initial_from_work_order
 from grabbing.models import GrabOrderStatus, Question
 from grabbing.selectors import grab_order_list, invitation_list, rep_grab_orders
 from presales.choices import Role
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError, BudgetExceeded
 from presales.feedback import message_refusal
+from presales.inputs import as_id
 from presales.models import Region
 
 
@@ -28,20 +31,33 @@ def _form(request, data=None, initial=None) -> GrabOrderForm:
         data,
         initial=initial,
         opportunities=dispatchable_opportunities(user=request.user),
+        work_orders=work_orders_visible_to(request.user),
         grades=engineer_grades(),
     )
 
 
+def _initial(request) -> dict:
+    """From the work order being sent to the pool (``?work_order=``), then the search or alert
+    that led here."""
+    initial = {}
+    if request.GET.get("work_order"):
+        pk = as_id(request.GET["work_order"])
+        if pk is None:
+            raise Http404
+        initial = initial_from_work_order(get_object_or_404(work_orders_visible_to(request.user), pk=pk))
+    return initial | initial_from_search(request.GET, regions=Region.objects.all())
+
+
 @role_required(Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)
 def new(request):
-    """GET: the form, pre-filled from the search or alert that led here. POST: post the order.
+    """GET: the form, pre-filled from the work order, search or alert that led here. POST: post the order.
 
     Managers arrive here from an alert's plan 1; only reps post (on their own opportunities),
     so a manager sees the pre-filled form with a link to hand to the rep.
     """
     can_post = request.user.has_role(Role.SALES)
     if request.method != "POST":
-        form = _form(request, initial=initial_from_search(request.GET, regions=Region.objects.all()))
+        form = _form(request, initial=_initial(request))
         return render(request, "grabbing/new.html", {"form": form, "can_post": can_post})
     if not can_post:
         raise PermissionDenied
@@ -50,11 +66,7 @@ def new(request):
         try:
             order = services.grab_order_post(by=request.user, **form.service_arguments())
         except ApplicationError as error:
-            for field, field_errors in (error.fields or {}).items():
-                target = {"start": "start_time", "end": "end_time"}.get(field, field)
-                form.add_error(target if target in form.fields else None, field_errors)
-            if not error.fields:
-                form.add_error(None, str(error.message))
+            _add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -62,6 +74,36 @@ def new(request):
             )
             return redirect("grabbing:mine")
     return render(request, "grabbing/new.html", {"form": form, "can_post": True}, status=400)
+
+
+def _add_errors(form: GrabOrderForm, error: ApplicationError) -> None:
+    for field, field_errors in (error.fields or {}).items():
+        target = {"start": "start_time", "end": "end_time"}.get(field, field)
+        form.add_error(target if target in form.fields else None, field_errors)
+    if not error.fields:
+        form.add_error(None, str(error.message))
+
+
+WINDOW_FIELDS = {"date", "start_time", "end_time"}
+
+
+def _messages(errors: dict | None) -> list[str]:
+    return [str(message) for field_errors in (errors or {}).values() for message in field_errors]
+
+
+@role_required(Role.SALES)
+def preview(request):
+    """The htmx fragment under the form: how many engineers the order as typed would invite."""
+    form = _form(request, request.GET)
+    context = {"invited": None, "problem": None}
+    if form.is_valid():
+        try:
+            context["invited"] = services.grab_order_preview(by=request.user, **form.service_arguments())
+        except ApplicationError as error:
+            context["problem"] = " ".join(_messages(error.fields) or [str(error.message)])
+    elif not set(form.errors) & WINDOW_FIELDS:  # the window is there, something else is wrong
+        context["problem"] = " ".join(_messages(form.errors))
+    return render(request, "grabbing/_invitee_count.html", context)
 
 
 @role_required(Role.SALES)

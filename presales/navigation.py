@@ -18,6 +18,7 @@ class NavItem:
 NAV_ITEMS = (
     # Managers and leads search too (to borrow engineers); only reps book.
     NavItem("dispatch:find", _("Find engineers"), (Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)),
+    NavItem("dispatch:work_orders", _("My work orders"), (Role.SALES,)),
     NavItem("dispatch:my-bookings", _("My bookings"), (Role.SALES,)),
     NavItem("presales:opportunities", _("Opportunities"), (Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)),
     NavItem("grabbing:mine", _("Grab orders"), (Role.SALES,)),

@@ -1,4 +1,4 @@
-"""FilterSets of the dispatch API: the engineer search and the booking list."""
+"""FilterSets of the dispatch API: the engineer search, the booking and work-order lists."""
 
 import django_filters
 from django import forms
@@ -8,8 +8,11 @@ from django_filters.fields import ModelChoiceField, ModelMultipleChoiceField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from dispatch.models import Booking, BookingStatus, Engineer
+from dispatch.delay import Delay
+from dispatch.models import Booking, BookingStatus, Engineer, WorkOrder
 from dispatch.selectors import ORDERINGS, engineer_search
+from dispatch.work_order_selectors import work_order_list
+from dispatch.work_order_status import WorkOrderStatus
 from presales.api.filters import AwareIsoDateTimeFilter, IdFilter, StrictBooleanFilter
 from presales.api.limits import MAX_ITEMS
 from presales.inputs import ID_SCHEMA, NOT_AN_ID, as_id
@@ -138,14 +141,46 @@ class BookingFilter(django_filters.FilterSet):
     """``from``/``to`` keep the bookings that overlap [from, to), as booking_list does."""
 
     opportunity = IdFilter(field_name="work_order__opportunity_id")
+    work_order = IdFilter(field_name="work_order_id")
     engineer = IdFilter(field_name="engineer_id")
     status = django_filters.MultipleChoiceFilter(choices=BookingStatus.choices)
     to = AwareIsoDateTimeFilter(field_name="start", lookup_expr="lt")
 
     class Meta:
         model = Booking
-        fields = ["opportunity", "engineer", "status"]
+        fields = ["opportunity", "work_order", "engineer", "status"]
 
 
 # "from" is a Python keyword, so it cannot be declared in the class body.
 BookingFilter.base_filters["from"] = AwareIsoDateTimeFilter(field_name="end", lookup_expr="gt")
+
+
+class WorkOrderFilter(django_filters.FilterSet):
+    """Validates the list's filters; ``work_order_list`` scopes to the caller and applies them.
+
+    A status, delay, region or solution that names nothing is a 400 on that field, not an empty
+    list; an empty value is no filter.
+    """
+
+    opportunity = IdFilter()
+    status = django_filters.ChoiceFilter(choices=WorkOrderStatus.choices, help_text=_("Status at this moment."))
+    region = CodeFilter(queryset=Region.objects.all())  # the opportunity's
+    solution = CodeFilter(queryset=Solution.objects.all())  # the work order's
+    delay = django_filters.ChoiceFilter(choices=Delay.choices, help_text=_("Delay at this moment."))
+
+    class Meta:
+        model = WorkOrder
+        fields = []
+
+    def filter_queryset(self, queryset):
+        # The list is one selector (scoping, status and delay in SQL); the queryset handed in is
+        # only the view's starting point for the schema and is replaced here.
+        data = self.form.cleaned_data
+        return work_order_list(
+            user=self.request.user,
+            opportunity=data.get("opportunity"),
+            status=data.get("status") or None,
+            region=data.get("region"),
+            solution=data.get("solution"),
+            delay=data.get("delay") or None,
+        )

@@ -8,8 +8,9 @@ from rest_framework import serializers
 
 from dispatch.delay import Delay
 from dispatch.eligibility import REASON_LABELS
-from dispatch.models import Booking, BookingStatus, Engineer
+from dispatch.models import Booking, BookingStatus, Engineer, WorkOrder
 from dispatch.selectors import booking_delay
+from dispatch.work_order_selectors import work_orders_visible_to
 from presales.api.fields import AwareDateTimeField, AwareQueryDateTimeField, StrictPrimaryKeyRelatedField
 from presales.choices import Activity, PresalesStage, Role
 from presales.models import Opportunity
@@ -274,17 +275,36 @@ class BookingSerializer(serializers.ModelSerializer):
 
 
 class BookingCreateSerializer(serializers.Serializer):
-    """Shape only: who may book what, when, and for how much is booking_create's to decide."""
+    """Shape only: who may book what, when, and for how much is booking_create's to decide.
+
+    With ``work_order`` the booking fills it and its opportunity, stage and activity are the
+    work order's; without, those three are required and a work order is opened for the booking.
+    """
 
     engineer = StrictPrimaryKeyRelatedField(queryset=Engineer.objects.all())
-    # Scoped to what the caller may see, so another rep's opportunity gets the very answer a
-    # nonexistent id gets and its existence does not leak.
-    opportunity = StrictPrimaryKeyRelatedField(queryset=Opportunity.objects.none())
-    stage = serializers.ChoiceField(choices=PresalesStage.choices)
-    activity = serializers.ChoiceField(choices=Activity.choices)
+    # Both scoped to what the caller may see, so another rep's opportunity or work order gets
+    # the very answer a nonexistent id gets and its existence does not leak.
+    work_order = StrictPrimaryKeyRelatedField(
+        queryset=WorkOrder.objects.none(),
+        required=False,
+        help_text="The work order this booking fills; then opportunity, stage and activity are its own.",
+    )
+    opportunity = StrictPrimaryKeyRelatedField(
+        queryset=Opportunity.objects.none(), required=False, help_text="Required without work_order."
+    )
+    stage = serializers.ChoiceField(
+        choices=PresalesStage.choices, required=False, help_text="Required without work_order."
+    )
+    activity = serializers.ChoiceField(
+        choices=Activity.choices, required=False, help_text="Required without work_order."
+    )
     start = AwareDateTimeField()
     end = AwareDateTimeField()
-    desired_start = AwareDateTimeField(required=False, help_text="When the rep needs someone; defaults to start.")
+    desired_start = AwareDateTimeField(
+        required=False,
+        help_text="Without work_order: when the rep needs someone, for the work order opened (default: start). "
+        "A work order has its own: refused with work_order.",
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
     def __init__(self, *args, **kwargs):
@@ -292,6 +312,20 @@ class BookingCreateSerializer(serializers.Serializer):
         request = self.context.get("request")
         if request is not None:
             self.fields["opportunity"].queryset = opportunity_list(user=request.user)
+            self.fields["work_order"].queryset = work_orders_visible_to(request.user)
+
+    def validate(self, attrs):
+        if "work_order" in attrs:
+            if "desired_start" in attrs:
+                # Silently dropped, the rep would believe the work order's desired start moved.
+                message = _("The work order has its own desired start; leave desired_start out.")
+                raise serializers.ValidationError({"desired_start": [message]})
+            return attrs
+        required = self.fields["opportunity"].error_messages["required"]
+        missing = {name: [required] for name in ("opportunity", "stage", "activity") if name not in attrs}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
 
 
 class ReassignSerializer(serializers.Serializer):

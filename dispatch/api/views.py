@@ -121,15 +121,21 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def create(self, request: Request) -> Response:
         """Book an engineer for a slot on the rep's own opportunity; the cost is reserved.
 
-        An engineer or opportunity the caller may not use is a 400 on that field, with the
-        same message as an id that does not exist.
+        With ``work_order`` the booking fills that work order: once as many different engineers
+        hold it as it needs, another engineer is a 409 ``work_order_staffed`` (a cancelled one:
+        ``invalid_state``). Without, a work order is opened for the booking. An engineer,
+        opportunity or work order the caller may not use is a 400 on that field, with the same
+        message as an id that does not exist.
         """
         return idempotent(request, lambda: self._create(request))
 
     def _create(self, request: Request) -> Response:
         data = serializers.BookingCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        booking = with_own_work_order_delay(services.booking_create(by=request.user, **data.validated_data))
+        booking = services.booking_create(by=request.user, **data.validated_data)
+        if "work_order" in data.validated_data:  # its delay counts the work order's other bookings
+            return self._present(booking, status.HTTP_201_CREATED)
+        booking = with_own_work_order_delay(booking)
         return Response(self.get_serializer(booking).data, status=status.HTTP_201_CREATED)
 
     @_action_schema()

@@ -3,7 +3,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dispatch.models import Engineer
+from dispatch.models import Engineer, WorkOrder
+from dispatch.work_order_selectors import work_orders_visible_to
 from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
 from presales.api.fields import AwareDateTimeField, CodeRelatedField, StrictPrimaryKeyRelatedField
 from presales.api.limits import MAX_ITEMS, CodeListField
@@ -26,29 +27,48 @@ class ScopeSerializer(serializers.Serializer):
     )
 
 
-class GrabOrderCreateSerializer(serializers.Serializer):
-    """Shape only. Anything else in the body (status, winner, cost …) is ignored."""
+class _GrabOrderTerms(serializers.Serializer):
+    """The terms shared by posting and previewing. Shape only; the service fills in the work
+    order's defaults and refuses what is missing."""
 
-    # Scoped to what the caller may see: another rep's opportunity answers as a missing id.
-    opportunity = StrictPrimaryKeyRelatedField(queryset=Opportunity.objects.none())
-    stage = serializers.ChoiceField(choices=PresalesStage.choices)
-    activity = serializers.ChoiceField(choices=Activity.choices)
-    solution = CodeRelatedField(
-        queryset=Solution.objects.all(), required=False, help_text="Defaults to the opportunity's."
+    # Scoped to what the caller may see: another rep's work order or opportunity answers as a missing id.
+    work_order = StrictPrimaryKeyRelatedField(
+        queryset=WorkOrder.objects.none(),
+        required=False,
+        help_text="The work order to fill: its requirements and window are the defaults. "
+        "Without one a work order is opened for the grab order.",
     )
-    skills = CodeListField(queryset=Skill.objects.all(), required=False, help_text=f"Skill codes, at most {MAX_ITEMS}.")
+    opportunity = StrictPrimaryKeyRelatedField(
+        queryset=Opportunity.objects.none(), required=False, help_text="Required without a work order."
+    )
+    stage = serializers.ChoiceField(choices=PresalesStage.choices, required=False)
+    activity = serializers.ChoiceField(choices=Activity.choices, required=False)
+    solution = CodeRelatedField(
+        queryset=Solution.objects.all(), required=False, help_text="Defaults to the work order's or opportunity's."
+    )
+    skills = CodeListField(
+        queryset=Skill.objects.all(),
+        required=False,
+        help_text=f"Skill codes, at most {MAX_ITEMS}. Default: the work order's, each at its own level.",
+    )
     min_level = serializers.IntegerField(required=False, allow_null=True, help_text="1–5, for every skill asked.")
-    start = AwareDateTimeField()
-    end = AwareDateTimeField()
-    uplift_percent = serializers.IntegerField(help_text="Incentive, 0–200 percent.")
-    scope = ScopeSerializer(required=False)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    start = AwareDateTimeField(required=False, help_text="Default: the work order's desired start.")
+    end = AwareDateTimeField(required=False, help_text="Default: the work order's desired end.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
             self.fields["opportunity"].queryset = opportunity_list(user=request.user)
+            self.fields["work_order"].queryset = work_orders_visible_to(request.user)
+
+
+class GrabOrderCreateSerializer(_GrabOrderTerms):
+    """Shape only. Anything else in the body (status, winner, cost …) is ignored."""
+
+    uplift_percent = serializers.IntegerField(help_text="Incentive, 0–200 percent.")
+    scope = ScopeSerializer(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
     def service_arguments(self) -> dict:
         data = dict(self.validated_data)
@@ -56,6 +76,25 @@ class GrabOrderCreateSerializer(serializers.Serializer):
         data["scope_regions"] = scope.get("regions", [])
         data["scope_grades"] = scope.get("grades", [])
         return data
+
+
+class GrabOrderPreviewSerializer(_GrabOrderTerms):
+    """The query of a preview: the posting terms, the scope flat (``region``, ``grade`` repeated)."""
+
+    region = CodeListField(queryset=Region.objects.all(), required=False, help_text="Scope: region codes.")
+    grade = serializers.ListField(
+        child=serializers.CharField(max_length=20), max_length=MAX_ITEMS, required=False, help_text="Scope: grades."
+    )
+
+    def service_arguments(self) -> dict:
+        data = dict(self.validated_data)
+        data["scope_regions"] = data.pop("region", [])
+        data["scope_grades"] = data.pop("grade", [])
+        return data
+
+
+class GrabOrderPreviewResultSerializer(serializers.Serializer):
+    invited = serializers.IntegerField(help_text="Engineers the grab order would invite now.")
 
 
 class GrabOrderSerializer(serializers.ModelSerializer):
@@ -78,6 +117,7 @@ class GrabOrderSerializer(serializers.ModelSerializer):
         model = GrabOrder
         fields = [
             "id",
+            "work_order",
             "opportunity",
             "opportunity_name",
             "owner",

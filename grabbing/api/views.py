@@ -30,7 +30,7 @@ class GrabOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return grab_order_list(user=self.request.user)
 
     def get_permissions(self):
-        if self.action == "create":
+        if self.action in ("create", "preview"):
             return [HasRole.of(Role.SALES)()]
         return super().get_permissions()
 
@@ -52,6 +52,21 @@ class GrabOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         data.is_valid(raise_exception=True)
         order = services.grab_order_post(by=request.user, **data.service_arguments())
         return self._present(order, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[serializers.GrabOrderPreviewSerializer],
+        responses={200: serializers.GrabOrderPreviewResultSerializer},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def preview(self, request: Request) -> Response:
+        """How many engineers a grab order with these terms would invite, before posting it.
+
+        The same terms as posting (``region`` and ``grade`` repeated for the scope); nothing is
+        written. Bad terms are refused as posting would refuse them."""
+        data = serializers.GrabOrderPreviewSerializer(data=request.query_params, context={"request": request})
+        data.is_valid(raise_exception=True)
+        invited = services.grab_order_preview(by=request.user, **data.service_arguments())
+        return Response({"invited": invited})
 
     @extend_schema(request=None, responses={200: serializers.GrabResultSerializer})
     @action(detail=True, methods=["post"])

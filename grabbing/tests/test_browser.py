@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from dispatch.tests.engineers import make_engineer
@@ -78,3 +79,45 @@ def test_rep_posts_engineer_grabs_rep_confirms(browser_page, rep, engineer_user,
     assert "Harbour Deal" in upcoming.inner_text()
     credited = upcoming.locator(f'tr[data-booking="{order.booking_id}"] [data-figure="credited-hours"]')
     assert "3" in credited.inner_text() and "+50%" in credited.inner_text()  # 2 h credited as 3
+
+
+def test_rep_posts_from_a_work_order_sees_the_count_and_an_empty_scope_is_refused(
+    browser_page, rep, engineer_user, north, east, solution_a, password
+):
+    from dispatch.work_orders import work_order_create
+
+    start, end = window(hours=2)
+    make_engineer(engineer_user, region=north, solutions=[solution_a])
+    opportunity = OpportunityFactory(
+        name="Harbour Deal", owner=rep, customer=CustomerFactory(region=north), solution=solution_a
+    )
+    work_order = work_order_create(
+        by=rep,
+        opportunity=opportunity,
+        stage="value_presentation",
+        activity="workshop",
+        desired_start=start,
+        desired_end=end,
+    )
+    page = browser_page
+    sign_in(page, "rep", password)
+    page.wait_for_url(f"**{reverse('dispatch:find')}")
+    page.goto(f"{reverse('grabbing:new')}?work_order={work_order.pk}")
+    page.get_by_test_id("from-work-order").wait_for()
+    count = page.get_by_test_id("invitee-count")
+    count.locator('[data-invited="1"]').wait_for()
+    page.check('input[name="scope_regions"][value="east"]')  # nobody in the east
+    count.locator('[data-invited="0"]').wait_for()
+    page.screenshot(path=str(settings.VAR_DIR / "grab-empty-scope.png"), full_page=True)
+    page.fill('input[name="uplift_percent"]', "60")
+    page.get_by_test_id("post-grab-order").click()
+    page.get_by_test_id("form-error").wait_for()
+    assert page.input_value('input[name="uplift_percent"]') == "60"
+    assert page.is_checked('input[name="scope_regions"][value="east"]')
+    assert not GrabOrder.objects.exists()
+    page.uncheck('input[name="scope_regions"][value="east"]')
+    count.locator('[data-invited="1"]').wait_for()
+    page.get_by_test_id("post-grab-order").click()
+    page.wait_for_url(f"**{reverse('grabbing:mine')}")
+    order = GrabOrder.objects.get()
+    assert (order.work_order_id, order.uplift_percent) == (work_order.pk, 60)

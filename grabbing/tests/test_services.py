@@ -71,7 +71,7 @@ def test_uplift_is_0_to_200(rep, opportunity, uplift):
 
 
 @pytest.mark.parametrize("uplift", [0, 200])
-def test_uplift_bounds_are_allowed(rep, opportunity, uplift):
+def test_uplift_bounds_are_allowed(rep, opportunity, wang, uplift):
     assert post(rep, opportunity, uplift_percent=uplift).uplift_percent == uplift
 
 

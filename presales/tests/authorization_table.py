@@ -137,6 +137,23 @@ def _grab_order_body(w) -> dict:
     }
 
 
+def _grab_order_query(w) -> dict:
+    """The posting terms as a preview's query string: the scope flat, ``region`` repeated."""
+    terms = {key: value for key, value in _grab_order_body(w).items() if key not in ("uplift_percent", "scope")}
+    return terms | {"region": ["north"]}
+
+
+def _work_order_body(w) -> dict:
+    return {
+        "opportunity": w.opp.pk,
+        "stage": "value_presentation",
+        "activity": "workshop",
+        "engineers_needed": 2,
+        "desired_start": _iso(w.thu[0]),
+        "desired_end": _iso(w.thu[1]),
+    }
+
+
 API_ROWS = [
     *_reference_rows(
         "region",
@@ -246,6 +263,18 @@ API_ROWS = [
         kwargs=pk("b_booked"),
         body=lambda w: {"engineer": w.li.pk},
     ),
+    Row("api:work-order-list", "GET", expect(200)),
+    Row(
+        "api:work-order-list",
+        "POST",
+        only(201, "rep", "admin", other_rep=400),
+        body=_work_order_body,
+        note="another rep's opportunity is a 400 on the field, like a missing id",
+    ),
+    # The work order of the rep's booked booking: the engineer holds a booking on it.
+    Row("api:work-order-detail", "GET", OPPORTUNITY_SEEN, kwargs=pk("work_order")),
+    Row("api:work-order-candidates", "GET", OPPORTUNITY_SEEN, kwargs=pk("work_order")),
+    Row("api:work-order-cancel", "POST", _on_seen(OPPORTUNITY_SEEN, 200, "rep", "admin"), kwargs=pk("work_order")),
     Row("api:budget-list", "GET", expect(200)),
     Row("api:budget-detail", "GET", BUDGET_SEEN, kwargs=pk("budget")),
     Row("api:budget-ledger", "GET", BUDGET_SEEN, kwargs=pk("budget")),
@@ -295,6 +324,13 @@ API_ROWS = [
     ),
     Row("api:grab-order-list", "GET", expect(200)),
     Row("api:grab-order-list", "POST", only(201, "rep", other_rep=400), body=_grab_order_body),
+    Row(
+        "api:grab-order-preview",
+        "GET",
+        only(200, "rep", other_rep=400),
+        query=_grab_order_query,
+        note="reps only, as posting; another rep's opportunity is a 400 on the field, like a missing id",
+    ),
     Row("api:grab-order-detail", "GET", GRAB_ORDER_SEEN, kwargs=pk("g_open")),
     Row(
         "api:grab-order-grab",
@@ -362,6 +398,19 @@ def _page_grab_order(w) -> dict:
     }
 
 
+def _page_work_order(w) -> dict:
+    return {
+        "opportunity": w.opp.pk,
+        "stage": "value_presentation",
+        "activity": "workshop",
+        "engineers_needed": "1",
+        "desired_start": w.thu[0].strftime("%Y-%m-%dT%H:%M"),
+        "desired_end": w.thu[1].strftime("%Y-%m-%dT%H:%M"),
+        "skills-TOTAL_FORMS": "0",
+        "skills-INITIAL_FORMS": "0",
+    }
+
+
 PAGE_ROWS = [
     Row("home", "GET", expect(302), note="sends each user to their own home page"),
     Row("healthz", "GET", expect(200), anonymous=200, note="liveness for load balancers"),
@@ -384,6 +433,17 @@ PAGE_ROWS = [
     Row("dispatch:book", "GET", SALES_PAGE, query=_page_booking),
     Row("dispatch:book", "POST", only(302, "rep", other_rep=Refused(200)), body=_page_booking),
     Row("dispatch:my-bookings", "GET", SALES_PAGE),
+    Row("dispatch:work_orders", "GET", SALES_PAGE, note="each rep's own work orders"),
+    Row("dispatch:work_order_new", "GET", SALES_PAGE),
+    Row(
+        "dispatch:work_order_new",
+        "POST",
+        only(302, "rep", other_rep=Refused(400)),
+        body=_page_work_order,
+        note="another rep's opportunity is not a choice of the form",
+    ),
+    Row("dispatch:work_order", "GET", OPPORTUNITY_SEEN, kwargs=pk("work_order")),
+    Row("dispatch:work_order_cancel", "POST", only(302, "rep", other_rep=404), kwargs=pk("work_order")),
     Row("dispatch:booking-cancel", "POST", only(302, "rep", other_rep=404), kwargs=pk("b_booked")),
     Row(
         "dispatch:booking-rate",
@@ -485,6 +545,13 @@ PAGE_ROWS = [
     ),
     Row("grabbing:new", "GET", ALL_BUT_ENGINEERS),
     Row("grabbing:new", "POST", only(302, "rep", other_rep=Refused(400)), body=_page_grab_order),
+    Row(
+        "grabbing:preview",
+        "GET",
+        SALES_PAGE,
+        query=_page_grab_order,
+        note="the htmx count under the posting form; another rep's opportunity is a problem shown in it",
+    ),
     Row("grabbing:mine", "GET", SALES_PAGE),
     Row("grabbing:invitations", "GET", only(200, *ENGINEERS)),
     Row("grabbing:grab", "POST", only(302, "engineer", other_engineer=404), kwargs=pk("g_open")),
@@ -534,7 +601,21 @@ ALL_BOOKINGS = (*RAPS, "other_booking")
 REP_OPPORTUNITIES = ("opp", "opp_c", "opp_c_free")
 GRAB_ORDERS = ("g_open", "g_grabbed")
 
+# Work orders: each booking's own (a booking made without one opens it) and the hotline request's.
+RAPS_WORK = tuple(f"work order of {name}" for name in RAPS)
+ALL_WORK = (*RAPS_WORK, "work order of other_booking", "work order of hotline")
+
 LISTS = {
+    "api:work-order-list": {
+        "rep": (*RAPS_WORK, "work order of hotline"),
+        "other_rep": ("work order of other_booking",),
+        "engineer": RAPS_WORK,  # those they hold a booking on: not the hotline request's
+        "other_engineer": ("work order of other_booking",),
+        "manager": ALL_WORK,
+        "other_manager": (),
+        "lead": ALL_WORK,  # both opportunities are class A of the lead's solution
+        "admin": ALL_WORK,
+    },
     "api:booking-list": {
         "rep": RAPS,
         "other_rep": ("other_booking",),

@@ -122,6 +122,7 @@ def build_world() -> SimpleNamespace:
     w.budget = Budget.objects.get(owner=users["rep"], period=str(Quarter.of(w.wed[0])))
 
     _bookings(w)
+    w.work_order = w.b_booked.work_order  # opened by the booking, needing one engineer
     w.g_open = post(users["rep"], w.opp, start=w.mon[0], end=w.mon[1], scope_regions=[w.north])
     w.g_grabbed = post(users["rep"], w.opp, start=w.tue[0], end=w.tue[1], scope_regions=[w.north])
     grab_order_grab(grab_order=w.g_grabbed, by=users["engineer"])

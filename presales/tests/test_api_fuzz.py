@@ -47,6 +47,7 @@ from dispatch.escalations import escalation_request
 from dispatch.hotline import hotline_request
 from dispatch.tests.engineers import SHANGHAI, make_engineer, make_opportunity
 from dispatch.tests.tiers import centre_engineer, classed_opportunity, fund, make_centre
+from dispatch.work_orders import work_order_create
 from grabbing.services import grab_order_grab
 from grabbing.tests.factories import at, next_monday, post
 from monitoring.models import Alert, AlertKind, CellSnapshot
@@ -120,6 +121,17 @@ def world(rep, other_rep, engineer_user, manager, other_manager, lead, admin_use
     book(wang, deal, at(tuesday, 14))
     book(own, flagship, at(wednesday, 10))
 
+    # A work order nobody holds yet, with skills at their own levels, needing two engineers.
+    work_order_create(
+        by=rep,
+        opportunity=deal,
+        stage="bid_preparation",
+        activity="bid_writing",
+        skills=[(gis, 3), (cloud, 1)],
+        engineers_needed=2,
+        desired_start=at(thursday, 9),
+        desired_end=at(thursday, 12),
+    )
     post(rep, deal)  # open, wang and li invited
     grabbed = post(rep, deal, start=at(thursday, 14), end=at(thursday, 17))
     grab_order_grab(grab_order=grabbed, by=engineer_user)
@@ -162,6 +174,7 @@ CONFLICT_CODES = {
     "invalid_state",
     "nobody_in_scope",
     "not_eligible",
+    "work_order_staffed",
     "in_use",
     "busy",
     "idempotency_key_reused",
@@ -191,7 +204,10 @@ REFERENCE_FIELDS = {
 WINDOW_FIELDS = {"start", "end", "from", "to", "free_from", "free_to", "desired_start", "desired_end", "date"}
 # Codes are unique (a second region "x" is a 400 on `code`).
 UNIQUE_FIELDS = {"code"}
-CONTRACT_400 = REFERENCE_FIELDS | WINDOW_FIELDS | UNIQUE_FIELDS
+# Required only without a work order, whose stage and activity are the defaults (a grab order
+# posted or previewed without ``work_order``): a rule across fields OpenAPI cannot express.
+WORK_ORDER_DEFAULTED = {"stage", "activity"}
+CONTRACT_400 = REFERENCE_FIELDS | WINDOW_FIELDS | UNIQUE_FIELDS | WORK_ORDER_DEFAULTED
 # Where a 400 names no field: bad credentials (the contract's 400), a rate for a resource type and
 # grade that already has one (unique together).
 NON_FIELD_400 = {

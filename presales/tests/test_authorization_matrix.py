@@ -194,6 +194,8 @@ def _ids(world, name: str) -> set[int]:
     if name.startswith("budgets of "):
         owner = world.users[name.removeprefix("budgets of ")]
         return set(Budget.objects.filter(owner=owner).values_list("pk", flat=True))
+    if name.startswith("work order of "):
+        return {getattr(world, name.removeprefix("work order of ")).work_order_id}
     if name.startswith("invitation "):
         order = getattr(world, name.removeprefix("invitation "))
         return {Invitation.objects.get(grab_order=order, engineer=world.wang).pk}

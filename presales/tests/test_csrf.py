@@ -20,6 +20,7 @@ from dispatch.escalations import escalation_request
 from dispatch.hotline import hotline_request
 from dispatch.tests.engineers import make_engineer
 from dispatch.tests.tiers import centre_engineer, classed_opportunity, fund, make_centre, slot
+from dispatch.work_orders import work_order_create
 from grabbing.tests.factories import post as post_grab_order
 from monitoring.models import Alert, AlertKind
 
@@ -42,6 +43,8 @@ PERSONA = {
     "dispatch:hotline-answer": "own",
     "dispatch:lead-reassign": "lead",
     "dispatch:calendar-rotate": "engineer_user",
+    "dispatch:work_order_new": "rep",
+    "dispatch:work_order_cancel": "rep",
     "presales:opportunities": "rep",
     "budgeting:adjust": "manager",
     "grabbing:new": "rep",
@@ -68,6 +71,8 @@ ARGUMENT = {
     "dispatch:calendar-feed": "calendar_token",
     "dispatch:opportunity": "opportunity",
     "dispatch:engineer-record": "engineer",
+    "dispatch:work_order": "work_order",
+    "dispatch:work_order_cancel": "work_order",
     "budgeting:detail": "budget",
     "budgeting:ledger-csv": "budget",
     "budgeting:adjust": "budget",
@@ -132,6 +137,11 @@ def world(rep, engineer_user, manager, lead, north, solution_a):
         "escalation": escalation_request(by=rep, opportunity=local_work, reason="Need the centre").pk,
         "hotline": hotline_request(by=rep, opportunity=local_work, question="Offline?").pk,
         "grab_order": post_grab_order(rep, local_work).pk,
+        # A work order of its own, nothing booked on it: cancelling it touches no booking above.
+        "work_order": work_order_create(
+            by=rep, opportunity=local_work, stage=work["stage"], activity=work["activity"], desired_start=start,
+            desired_end=end,
+        ).pk,
         "alert": Alert.objects.create(
             region=north, solution=solution_a, kind=AlertKind.DELAY_SURGE, current=8, baseline=2, window_end=now,
             opened_at=now,
@@ -241,6 +251,9 @@ PAGES = [
     ("manager", "monitoring:dashboard", []),
     ("lead", "dispatch:lead-work", []),
     ("rep", "dispatch:opportunity", ["pk"]),
+    ("rep", "dispatch:work_orders", []),
+    ("rep", "dispatch:work_order_new", []),
+    ("rep", "dispatch:work_order", ["pk"]),
 ]
 FORMS_RENDERED = {
     "login",
@@ -256,6 +269,8 @@ FORMS_RENDERED = {
     "dispatch:hotline-answer",
     "dispatch:lead-reassign",
     "dispatch:calendar-rotate",
+    "dispatch:work_order_new",
+    "dispatch:work_order_cancel",
     "grabbing:new",
     "grabbing:cancel",
     "grabbing:ask",

@@ -25,7 +25,15 @@ from rest_framework.test import APIClient
 
 from budgeting.models import Budget, LedgerEntry, LedgerKind
 from dispatch.hotline import hotline_request
-from dispatch.models import Booking, BookingStatus, Escalation, EscalationStatus, HotlineRequest, HotlineStatus
+from dispatch.models import (
+    Booking,
+    BookingStatus,
+    Escalation,
+    EscalationStatus,
+    HotlineRequest,
+    HotlineStatus,
+    WorkOrder,
+)
 from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
 from monitoring.models import AlertStatus, CellSnapshot
 from monitoring.selectors import day_end
@@ -207,6 +215,48 @@ def adjust_cannot_move_other_figures(w: World, send: Send):
     assert not LedgerEntry.objects.filter(budget=other, kind=LedgerKind.ADJUST).exists()
 
 
+# --- dispatch: work orders -------------------------------------------------------------------
+
+WORK_ORDER_FORGED = {
+    "id": FORGED_ID,
+    "key": "forged-key",
+    "created_at": FORGED_TIME,
+    "first_response_at": FORGED_TIME,
+    "cancelled_at": FORGED_TIME,
+    "status": "staffed",
+    "delay": "on_time",
+    "engineers_booked": 5,
+}
+
+
+@write("POST", page="/dispatch/work-orders/new/")
+def work_order_opened_by_the_rep_now(w: World, send: Send):
+    start = w.start.astimezone(timezone.get_current_timezone())
+    body = {"opportunity": w.opportunity.pk, "stage": "value_presentation", "activity": "workshop"}
+    body |= {
+        "desired_start": f"{start:%Y-%m-%dT%H:%M}",
+        "desired_end": f"{start + dt.timedelta(hours=2):%Y-%m-%dT%H:%M}",
+    }
+    body |= {"engineers_needed": "1", "skills-TOTAL_FORMS": "0", "skills-INITIAL_FORMS": "0"}
+    forged = WORK_ORDER_FORGED | {"created_by": w.other_rep.pk, "cancelled_by": w.other_rep.pk}
+    send(w.rep, body=forged | body)
+    work_order = WorkOrder.objects.latest("pk")
+    assert (work_order.created_by, work_order.cancelled_by, work_order.opportunity) == (w.rep, None, w.opportunity)
+    assert recent(work_order.created_at) and work_order.first_response_at is None and work_order.key is None
+    assert_not_taken(work_order, forged)
+
+
+@write("POST", page="/dispatch/work-orders/{id}/cancel/")
+def work_order_cancelled_by_the_rep_now(w: World, send: Send):
+    work_order = w.book().work_order
+    forged = WORK_ORDER_FORGED | {"cancelled_by": w.other_rep.pk, "engineers_needed": 7}
+    send(w.rep, pk=work_order.pk, body=forged | {"reason": "Customer moved"})
+    work_order.refresh_from_db()
+    assert (work_order.cancelled_by, work_order.engineers_needed) == (w.rep, 1) and recent(work_order.cancelled_at)
+    assert work_order.bookings.get().status == BookingStatus.CANCELLED
+    assert_not_taken(work_order, {key: forged[key] for key in ("cancelled_at", "cancelled_by", "engineers_needed")})
+
+
 # --- dispatch: bookings ----------------------------------------------------------------------
 
 BOOKING_FORGED = {
@@ -244,7 +294,8 @@ def booking_with_forged_money_and_owner(w: World, send: Send):
     body |= {"activity": "workshop", "start": w.start.isoformat()}
     # The API takes the end; the page a length in hours, so there the end is the forged one.
     body |= {"end": w.end.isoformat()} if send.via == "api" else {"hours": "2"}
-    forged = _booking_forged(w, id=FORGED_ID, work_order=FORGED_ID, end=FORGED_FUTURE)
+    # The work order a booking fills is the client's to name (one of the rep's own), not forged.
+    forged = _booking_forged(w, id=FORGED_ID, end=FORGED_FUTURE)
     send(w.rep, body=forged | body)
     booking = Booking.objects.latest("pk")
     assert (booking.status, booking.hours, booking.hourly_rate, booking.uplift_percent, booking.cost) == (
@@ -398,6 +449,67 @@ def reassign_keeps_time_and_work_order(w: World, send: Send):
     old.refresh_from_db()
     assert old.status == BookingStatus.CANCELLED and old.cancelled_by == w.lead
     assert_not_taken(new, forged)
+
+
+# --- dispatch: work orders -------------------------------------------------------------------
+
+
+def _work_order_forged(w: World) -> dict:
+    """What the server sets on a work order: its id and import key, who opened it and when, its
+    first response, its cancellation, and what is derived from its bookings."""
+    return {
+        "id": FORGED_ID,
+        "key": "forged-key",
+        "created_at": FORGED_TIME,
+        "created_by": w.other_rep.pk,
+        "first_response_at": FORGED_TIME,
+        "cancelled_at": FORGED_TIME,
+        "cancelled_by": w.other_rep.pk,
+        "status": "staffed",
+        "delay": "on_time",
+        "lateness_hours": "0.00",
+        "engineers_booked": 3,
+        "first_start": FORGED_TIME,
+        "bookings": [FORGED_ID],
+        "owner": w.other_rep.pk,
+    }
+
+
+@write("POST", "/api/v1/work-orders/")
+def work_order_is_opened_by_the_rep_and_open(w: World, send: Send):
+    body = {"opportunity": w.opportunity.pk, "stage": "value_presentation", "activity": "workshop"}
+    body |= {"desired_start": w.start.isoformat(), "desired_end": w.end.isoformat(), "engineers_needed": 2}
+    forged = _work_order_forged(w)
+    send(w.rep, body=forged | body)
+    work_order = WorkOrder.objects.latest("pk")
+    assert (work_order.created_by, work_order.opportunity, work_order.engineers_needed) == (w.rep, w.opportunity, 2)
+    assert recent(work_order.created_at) and work_order.key is None
+    assert work_order.first_response_at is None and work_order.cancelled_at is None
+    assert not work_order.bookings.exists()
+    assert_not_taken(work_order, forged)
+
+
+@write("POST", "/api/v1/work-orders/{id}/cancel/")
+def work_order_cancellation_names_the_rep_and_keeps_the_request(w: World, send: Send):
+    booking = w.book()
+    work_order = booking.work_order
+    forged = _work_order_forged(w) | {
+        "status": "open",
+        "engineers_needed": 5,
+        "desired_start": FORGED_TIME,
+        "opportunity": w.other_opportunity.pk,
+    }
+    send(w.rep, pk=work_order.pk, body=forged | {"reason": "Customer postponed"})
+    work_order.refresh_from_db()
+    assert (work_order.cancelled_by, work_order.opportunity, work_order.engineers_needed) == (
+        w.rep,
+        w.opportunity,
+        1,
+    )
+    assert recent(work_order.cancelled_at) and work_order.desired_start == w.start
+    booking.refresh_from_db()
+    assert (booking.status, booking.cancel_reason) == (BookingStatus.CANCELLED, "Customer postponed")
+    assert_not_taken(work_order, forged)
 
 
 # --- dispatch: escalations and the hotline ---------------------------------------------------
@@ -712,6 +824,8 @@ PAGES_WITHOUT_FORGEABLE_WRITES = {
     "/opportunities/no-role/",
     "/dispatch/find/",
     "/dispatch/my-bookings/",
+    "/dispatch/work-orders/",
+    "/dispatch/work-orders/{id}/",
     "/dispatch/escalations/",
     "/dispatch/hotline/",
     "/dispatch/lead/work/",
@@ -723,6 +837,7 @@ PAGES_WITHOUT_FORGEABLE_WRITES = {
     "/budgets/team/",
     "/budgets/{id}/",
     "/budgets/{id}/ledger.csv",
+    "/grab/new/preview/",  # the htmx count of who would be invited: reads the query, writes nothing
     "/grab/mine/",
     "/grab/invitations/",
     "/monitoring/",
@@ -758,6 +873,11 @@ def test_pages_ignore_forged_server_set_fields(world, route):
 
 NO_UPDATE = {
     "booking": (lambda w: w.book(), "/api/v1/bookings/{}/", {"status": "completed", "cost": FORGED_MONEY}),
+    "work order": (
+        lambda w: w.book().work_order,
+        "/api/v1/work-orders/{}/",
+        {"engineers_needed": 5, "desired_start": FORGED_TIME, "cancelled_at": FORGED_TIME},
+    ),
     "budget": (lambda w: w.budget, "/api/v1/budgets/{}/", {"spent": "99999.00", "owner": None}),
     "grab order": (lambda w: w.grab_order(), "/api/v1/grab-orders/{}/", {"status": "grabbed", "winner": None}),
     "escalation": (lambda w: w.escalation(), "/api/v1/escalations/{}/", {"status": "approved"}),

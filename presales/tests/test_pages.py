@@ -15,6 +15,7 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 NAV_BY_ROLE = {
     "rep": {
         "dispatch:find",
+        "dispatch:work_orders",
         "dispatch:my-bookings",
         "presales:opportunities",
         "budgeting:mine",
@@ -123,6 +124,7 @@ PAGES_AND_ROLES = {
     "dispatch:find": {"rep", "manager", "lead", "admin_user"},
     "dispatch:my-schedule": {"engineer_user"},
     "dispatch:my-bookings": {"rep"},
+    "dispatch:work_orders": {"rep"},
     "budgeting:mine": {"rep"},
     "presales:opportunities": {"rep", "manager", "lead", "admin_user"},
     "monitoring:dashboard": {"manager", "lead", "admin_user"},

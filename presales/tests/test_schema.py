@@ -97,6 +97,8 @@ def test_schema_describes_ids_as_the_whole_numbers_the_server_takes(schema):
         ("/api/v1/budgets/{id}/ledger/", "booking"),
         ("/api/v1/grab-orders/", "opportunity"),
         ("/api/v1/engineers/", "opportunity"),
+        ("/api/v1/bookings/", "work_order"),
+        ("/api/v1/work-orders/", "opportunity"),
     ]:
         parameter = next(p for p in paths[path]["get"]["parameters"] if p["name"] == name)
         assert parameter["schema"] == whole, (path, name)
@@ -106,6 +108,8 @@ def test_schema_describes_ids_as_the_whole_numbers_the_server_takes(schema):
         ("ReassignRequest", "engineer"),
         ("GrabOrderCreateRequest", "opportunity"),
         ("OpportunityCreateRequest", "customer"),
+        ("BookingCreateRequest", "work_order"),
+        ("WorkOrderCreateRequest", "opportunity"),
     ]:
         assert {key: components[component]["properties"][name].get(key) for key in whole} == whole
     for method in ("get", "put", "patch", "delete"):
@@ -131,6 +135,48 @@ def test_filter_parameters_state_the_bounds_the_filter_enforces(schema):
 def test_request_bodies_state_the_ranges_the_service_enforces(schema):
     days = schema["components"]["schemas"]["ApproveRequest"]["properties"]["days"]
     assert (days["minimum"], days["maximum"]) == (1, 180)
+    components = schema["components"]["schemas"]
+    work_order = components["WorkOrderCreateRequest"]["properties"]
+    assert (work_order["engineers_needed"]["minimum"], work_order["engineers_needed"]["maximum"]) == (1, 20)
+    assert work_order["skills"]["maxItems"] == 20 and work_order["note"]["maxLength"] == 2000
+    level = components[work_order["skills"]["items"]["$ref"].split("/")[-1]]["properties"]["min_level"]
+    assert (level["minimum"], level["maximum"]) == (1, 5)
+    hours = re.compile(work_order["hours"]["pattern"])
+    assert [bool(hours.match(value)) for value in ("0", "0.00", "8", "744", "7440", "-1")] == [
+        False,
+        False,
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_work_order_filters_and_answers_document_their_values(schema):
+    """Status and delay are enums in the list's filters and in the answer; the candidates are a
+    page of engineers, as the search."""
+    paths, components = schema["paths"], schema["components"]["schemas"]
+    assert set(_query_parameter(schema, "/api/v1/work-orders/", "status")["schema"]["enum"]) == {
+        "open",
+        "partially_staffed",
+        "staffed",
+        "done",
+        "cancelled",
+        "unfilled",
+    }
+    assert set(_query_parameter(schema, "/api/v1/work-orders/", "delay")["schema"]["enum"]) == {
+        "pending",
+        "on_time",
+        "slight",
+        "severe",
+    }
+    candidates = paths["/api/v1/work-orders/{id}/candidates/"]["get"]
+    page = candidates["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    assert page == "PaginatedEngineerList"
+    assert {"page", "page_size"} <= {parameter["name"] for parameter in candidates["parameters"]}
+    assert "404" in candidates["responses"]
+    assert "409" in paths["/api/v1/work-orders/{id}/cancel/"]["post"]["responses"]
+    assert components["WorkOrder"]["properties"]["lateness_hours"]["type"] == "number"
 
 
 def test_decimal_patterns_need_a_digit_and_follow_min_value(schema):
