@@ -29,6 +29,7 @@ ENGINE_SENSITIVE_MODULES = frozenset(
         # Concurrency: real threads and processes racing for the same rows.
         "budgeting/tests/test_concurrency.py",
         "dispatch/tests/test_api_concurrency.py",
+        "dispatch/tests/test_work_order_api_concurrency.py",
         "grabbing/tests/test_api_concurrency.py",
         "monitoring/tests/test_recompute_races.py",
         "presales/tests/test_idempotency_records.py",
@@ -51,6 +52,7 @@ ENGINE_SENSITIVE_MODULES = frozenset(
         # Migrations with a branch per engine, the importer's one transaction, the demo
         # (which `make run` loads into SQLite).
         "dispatch/tests/test_work_order_migration.py",
+        "grabbing/tests/test_migration_work_order.py",
         "presales/tests/test_scenario.py",
         "presales/tests/test_scenario_killed.py",
         "presales/tests/test_seed_demo.py",
