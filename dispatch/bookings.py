@@ -24,6 +24,7 @@ from dispatch.checks import check_stage, check_window
 from dispatch.delay import record_response
 from dispatch.eligibility import DELIVERY_CENTRE_CLASSES, check_eligible
 from dispatch.models import OPEN_STATUSES, Booking, BookingStatus, DeliveryCentre, Engineer, Rating, WorkOrder
+from dispatch.signals import work_order_cancelled
 from dispatch.tasks import notify_engineer
 from dispatch.work_order_status import WorkOrderStatus, work_order_status_at
 from dispatch.work_orders import check_fillable, lock_work_order, work_order_create
@@ -265,7 +266,8 @@ def work_order_cancel(
     *, work_order: WorkOrder, by: User, reason: str = "", now: dt.datetime | None = None
 ) -> WorkOrder:
     """The rep calls the work order off: each of its bookings not yet started is cancelled and
-    its reservation released, all in this one transaction (a refusal undoes them all). Work
+    its reservation released, and its grab orders still open or grabbed are called off
+    (``work_order_cancelled``), all in this one transaction (a refusal undoes them all). Work
     already started or done stays as it is, to be completed and charged.
 
     Raises PermissionDenied (not the opportunity's owner: callers answer 404 to whoever may not
@@ -284,6 +286,7 @@ def work_order_cancel(
     work_order.cancelled_at, work_order.cancelled_by = now, by
     work_order._history_user = by
     work_order.save(update_fields=["cancelled_at", "cancelled_by"])
+    work_order_cancelled.send(sender=WorkOrder, work_order=work_order, by=by, now=now)
     return work_order
 
 

@@ -465,6 +465,10 @@ def grab_order_reject(*, grab_order: GrabOrder, by: User, now: dt.datetime | Non
     return order
 
 
+# A grab order not yet booked still calls for its work order.
+CALLED_OFF_WITH_THE_WORK_ORDER = (GrabOrderStatus.OPEN, GrabOrderStatus.GRABBED)
+
+
 @transaction.atomic
 def grab_order_cancel(*, grab_order: GrabOrder, by: User, now: dt.datetime | None = None) -> GrabOrder:
     """The rep calls the order off while nobody has grabbed it."""
@@ -476,6 +480,26 @@ def grab_order_cancel(*, grab_order: GrabOrder, by: User, now: dt.datetime | Non
     _record(order, by, ["status", "cancelled_at", "cancelled_by"])
     Invitation.objects.filter(grab_order=order, status=InvitationStatus.OPEN).update(status=InvitationStatus.CLOSED)
     return order
+
+
+def grab_orders_call_off(*, work_order: WorkOrder, by: User, now: dt.datetime) -> int:
+    """Its work order was cancelled: each of its grab orders still open or grabbed is cancelled
+    and its invitations closed (the grabbing engineer's too), inside the cancelling transaction.
+    Returns how many were called off."""
+    called_off = 0
+    for order in GrabOrder.objects.filter(work_order=work_order, status__in=CALLED_OFF_WITH_THE_WORK_ORDER):
+        order = _locked(order)
+        if order.status not in CALLED_OFF_WITH_THE_WORK_ORDER:  # confirmed or expired meanwhile
+            continue
+        # A grabbed order lets its engineer go (who it was stays in the order's history).
+        order.status, order.winner, order.grabbed_at = GrabOrderStatus.CANCELLED, None, None
+        order.cancelled_at, order.cancelled_by = now, by
+        _record(order, by, ["status", "winner", "grabbed_at", "cancelled_at", "cancelled_by"])
+        Invitation.objects.filter(grab_order=order, status__in=(InvitationStatus.OPEN, InvitationStatus.WON)).update(
+            status=InvitationStatus.CLOSED
+        )
+        called_off += 1
+    return called_off
 
 
 def grab_orders_expire(*, now: dt.datetime | None = None) -> int:

@@ -18,7 +18,7 @@ from dispatch.tests.test_api import client_for
 from dispatch.work_order_status import WorkOrderStatus, with_status
 from dispatch.work_orders import work_order_create
 from grabbing import services
-from grabbing.models import GrabOrder, GrabOrderStatus
+from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus
 from grabbing.tests.factories import post, window
 from presales.exceptions import InvalidState, NobodyInScope, ValidationFailed, WorkOrderStaffed
 from presales.tests.factories import SkillFactory
@@ -207,6 +207,33 @@ def test_a_grab_of_a_cancelled_work_order_is_refused(rep, opportunity, wang, bud
     work_order_cancel(work_order=work_order, by=rep)
     with pytest.raises(InvalidState):
         services.grab_order_grab(grab_order=order, by=wang.user)
+
+
+def test_cancelling_the_work_order_calls_off_its_grab_orders_open_or_grabbed(rep, opportunity, wang, li, budget):
+    work_order = open_work_order(rep, opportunity)
+    open_order = services.grab_order_post(by=rep, work_order=work_order, uplift_percent=50)
+    grabbed = services.grab_order_post(by=rep, work_order=work_order, uplift_percent=20)
+    services.grab_order_grab(grab_order=grabbed, by=li.user)
+    work_order_cancel(work_order=work_order, by=rep)
+    for order in (open_order, grabbed):
+        order.refresh_from_db()
+        assert (order.status, order.cancelled_by, order.winner) == (GrabOrderStatus.CANCELLED, rep, None)
+        assert set(order.invitations.values_list("status", flat=True)) == {InvitationStatus.CLOSED}
+    assert grabbed.history.filter(winner=li).exists()  # who had grabbed it stays on record
+    # Nobody is left holding an invitation to a request that no longer exists.
+    assert not Invitation.objects.filter(engineer__in=[wang, li], status=InvitationStatus.OPEN).exists()
+
+
+def test_a_confirmed_grab_order_stays_when_its_work_order_is_cancelled(rep, opportunity, wang, budget):
+    work_order = open_work_order(rep, opportunity, engineers_needed=2)
+    order = services.grab_order_post(by=rep, work_order=work_order, uplift_percent=50)
+    services.grab_order_grab(grab_order=order, by=wang.user)
+    booking = services.grab_order_confirm(grab_order=order, by=rep)
+    work_order_cancel(work_order=work_order, by=rep)
+    order.refresh_from_db()
+    booking.refresh_from_db()
+    # The booking it made is cancelled (and released) with the work order; the order's record stays.
+    assert (order.status, booking.status) == (GrabOrderStatus.CONFIRMED, "cancelled")
 
 
 def test_confirming_fills_a_work_order_needing_two_next_to_a_direct_booking(rep, opportunity, wang, li, budget):
