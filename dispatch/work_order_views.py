@@ -133,7 +133,11 @@ def _row(work_order, *, owner: bool) -> SimpleNamespace:
         work_order=work_order,
         status=status,
         delay=Delay(work_order.delay),
-        lateness=lateness_display(dt.timedelta(seconds=work_order.late_s)),
+        lateness=lateness_display(
+            dt.timedelta(seconds=work_order.late_s),
+            delay=Delay(work_order.delay),
+            cancelled=work_order.cancelled_at is not None,
+        ),
         fillable=fillable,
         can_cancel=owner and work_order.cancelled_at is None and status != WorkOrderStatus.DONE,
         find_url=f"{reverse('dispatch:find')}?{urlencode(find_query(work_order), doseq=True)}" if fillable else "",

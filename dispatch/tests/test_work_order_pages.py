@@ -8,11 +8,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from budgeting.models import Budget
+from dispatch.bookings import work_order_cancel
 from dispatch.models import Booking, BookingStatus, WorkOrder
 from dispatch.tests import test_pages
 from dispatch.tests.test_pages import EN, HTMX, at, book, slot, written
+from dispatch.visibility_views import due_in
 from dispatch.work_orders import work_order_create
 from presales.choices import PresalesStage
 from presales.tests.factories import SkillFactory
@@ -395,3 +398,60 @@ def test_the_opportunity_page_lists_work_orders_with_requirements_window_status_
     client.force_login(manager)
     body = client.get(reverse("dispatch:opportunity", args=[shop.deal.pk]), **EN).content.decode()
     assert f'data-work-order="{work_order.pk}"' in body and 'data-testid="new-work-order"' not in body
+
+
+# --- Lateness as pages show it -------------------------------------------------------------------
+
+
+def lateness_text(body: str, work_order) -> str:
+    """The text of the lateness shown in the row (or facts) of ``work_order``."""
+    part = body.split(f'data-work-order="{work_order.pk}"', 1)[1] if "data-work-order" in body else body
+    return re.sub(r"<[^>]+>", "", re.search(r"data-lateness-hours=\"[-\d.]+\">(.*?)</span>", part, re.S).group(1))
+
+
+def test_a_pending_work_order_is_due_in_so_long_on_every_page_not_negative_late(client, rep, shop):
+    now = timezone.now()
+    pending = open_work_order(rep, shop.deal, now + dt.timedelta(days=4, hours=18))
+    cancelled = open_work_order(rep, shop.deal, now + dt.timedelta(days=2))
+    work_order_cancel(work_order=cancelled, by=rep, reason="")
+    client.force_login(rep)
+    pages = {
+        "list": reverse("dispatch:work_orders"),
+        "detail": reverse("dispatch:work_order", args=[pending.pk]),
+        "opportunity": reverse("dispatch:opportunity", args=[shop.deal.pk]),
+    }
+    for name, url in pages.items():
+        english = client.get(url, **EN).content.decode()
+        assert lateness_text(english, pending) == "due in 4 d 18 h", name
+        assert "-113" not in english and 'data-lateness-hours="-114.0"' in english  # the attribute stays signed
+        # Default Chinese.
+        assert lateness_text(client.get(url).content.decode(), pending) == "4 天 18 小时后到期", name
+    for name in ("list", "opportunity"):
+        # Cancelled before its desired start, it never came due: nothing to count down.
+        assert lateness_text(client.get(pages[name], **EN).content.decode(), cancelled) == "—", name
+
+
+def test_booked_ahead_of_the_desired_start_is_early_and_on_time(client, rep, shop, monday):
+    work_order = open_work_order(rep, shop.deal, at(monday, 12))
+    book(rep, shop.wang, shop.deal, at(monday, 10), work_order=work_order)
+    client.force_login(rep)
+    body = client.get(reverse("dispatch:work_orders"), **EN).content.decode()
+    assert 'data-delay="on_time"' in body and lateness_text(body, work_order) == "2 h early"
+
+
+@pytest.mark.parametrize(
+    ("remaining", "shown"),
+    [
+        (dt.timedelta(0), "due now"),
+        (dt.timedelta(seconds=20), "due in 1 min"),
+        (dt.timedelta(minutes=45), "due in 45 min"),
+        (dt.timedelta(minutes=59, seconds=50), "due in 1 h"),
+        (dt.timedelta(hours=5, minutes=29), "due in 5 h"),
+        (dt.timedelta(hours=23, minutes=40), "due in 1 d"),
+        (dt.timedelta(days=2), "due in 2 d"),
+        (dt.timedelta(days=4, hours=17, minutes=54), "due in 4 d 18 h"),
+    ],
+)
+def test_due_in_rounds_to_minutes_then_hours_and_days(remaining, shown):
+    with translation.override("en"):
+        assert due_in(remaining) == shown
