@@ -270,8 +270,27 @@ def required_skills(formset) -> list[tuple[Skill, int]]:
 
 
 class WorkOrderFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), required=False)
+    """The work-order list's filters, in the query string by code so links stay readable (the
+    dashboard links each cell's waiting demand here): ``region``, ``solution``, ``status``
+    repeated for any of several, ``desired_end_from`` (organisation time)."""
+
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.all(), to_field_name="code", required=False, empty_label=_("Any")
+    )
+    solution = forms.ModelChoiceField(
+        label=_("Solution"), queryset=Solution.objects.all(), to_field_name="code", required=False, empty_label=_("Any")
+    )
+    status = forms.MultipleChoiceField(
+        label=_("Status"), required=False, widget=forms.CheckboxSelectMultiple, help_text=_("None ticked: any.")
+    )
+    desired_end_from = local_datetime_field(_("Desired end from"), required=False)
 
     def __init__(self, *args, statuses, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("All")), *statuses]
+        self.fields["status"].choices = statuses
+
+    def filters(self) -> dict:
+        """The valid filters as work_order_list's keyword arguments; none when any is invalid."""
+        if not self.is_valid():
+            return {}
+        return {name: value for name, value in self.cleaned_data.items() if value}

@@ -6,18 +6,21 @@ dispatch.visibility); these views parse, call them, and shape numbers for drawin
 """
 
 import datetime as dt
+import math
 from decimal import Decimal
 from types import SimpleNamespace
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dispatch import bookings as services
 from dispatch import views
-from dispatch.delay import lateness_hours
+from dispatch.delay import Delay, lateness_hours
 from dispatch.forms import RateForm, RecordPeriodForm
 from dispatch.visibility import (
     Visibility,
@@ -79,16 +82,48 @@ def _engineer_rows(visibility: Visibility, comments: dict) -> list[SimpleNamespa
     ]
 
 
-def lateness_display(late: dt.timedelta) -> SimpleNamespace:
-    """Lateness as pages show it (dispatch/_lateness.html): tenths of an hour, days beyond one."""
+def lateness_display(late: dt.timedelta, *, delay: Delay, cancelled: bool = False) -> SimpleNamespace:
+    """Lateness as pages show it (dispatch/_lateness.html): hours late in tenths, with days beyond
+    one; booked ahead of the desired start, hours early. A work order nobody holds whose desired
+    start has not come is pending: due in so long, or "—" once cancelled (it never came due).
+    ``hours`` stays signed, as the API's lateness_hours, for the page's data attribute."""
     hours = lateness_hours(late).quantize(Decimal("0.1"))
-    days = (hours / 24).quantize(Decimal("0.1")) if abs(hours) >= 24 else None
-    return SimpleNamespace(hours=hours, days=days, late=hours > 0)
+    detail = ""
+    if delay == Delay.PENDING:
+        text = "—" if cancelled else due_in(-late)
+    elif hours > 0:
+        text = _("%(hours)s h late") % {"hours": floatformat(hours, -1)}
+        if hours >= 24:
+            detail = _("(%(days)s days)") % {"days": floatformat((hours / 24).quantize(Decimal("0.1")), -1)}
+    elif hours < 0:
+        text = _("%(hours)s h early") % {"hours": floatformat(-hours, -1)}
+    else:
+        text = _("%(hours)s h") % {"hours": floatformat(hours, -1)}
+    return SimpleNamespace(hours=hours, text=text, detail=detail)
+
+
+def due_in(remaining: dt.timedelta) -> str:
+    """How long until a pending work order's desired start: whole minutes below an hour, else
+    hours (rounded) and days — "due in 4 d 18 h"."""
+    seconds = remaining.total_seconds()
+    if seconds <= 0:
+        return _("due now")
+    minutes = math.ceil(seconds / 60)
+    if minutes < 60:
+        return _("due in %(minutes)s min") % {"minutes": minutes}
+    days, hours = divmod(int(seconds / 3600 + 0.5), 24)
+    if days and hours:
+        return _("due in %(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    if days:
+        return _("due in %(days)s d") % {"days": days}
+    return _("due in %(hours)s h") % {"hours": hours}
 
 
 def _dispatch_row(dispatch) -> SimpleNamespace:
-    shown = lateness_display(dispatch.lateness)
-    return SimpleNamespace(dispatch=dispatch, hours=shown.hours, days=shown.days, late=shown.late)
+    cancelled = dispatch.work_order.cancelled_at is not None
+    return SimpleNamespace(
+        dispatch=dispatch, lateness=lateness_display(dispatch.lateness, delay=dispatch.delay, cancelled=cancelled)
+    )
 
 
 @role_required(Role.MANAGER, Role.ADMIN)

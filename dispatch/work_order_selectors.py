@@ -8,6 +8,7 @@ and lateness are SQL (dispatch.work_order_status, dispatch.delay).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -57,24 +58,34 @@ def work_order_list(
     *,
     user: User,
     opportunity=None,
-    status: str | None = None,
+    owner: User | None = None,
+    status: str | Collection[str] | None = None,
     region=None,
     solution=None,
     delay: str | None = None,
+    desired_end_from: dt.datetime | None = None,
     at: dt.datetime | None = None,
 ) -> QuerySet[WorkOrder]:
-    """The work orders ``user`` may see, filtered, newest first; status and delay filter in SQL."""
+    """The work orders ``user`` may see, filtered, newest first; status and delay filter in SQL.
+
+    ``status`` is one status or several (any of them); ``owner`` narrows to the work orders of
+    that rep's opportunities (My work orders); ``desired_end_from`` keeps those whose desired
+    window ends then or later, as the dashboard bounds its waiting demand."""
     qs = with_state(work_orders_visible_to(user), at=at or timezone.now())
     if opportunity is not None:
         qs = qs.filter(opportunity=opportunity)
+    if owner is not None:
+        qs = qs.filter(opportunity__owner=owner)
     if region is not None:
         qs = qs.filter(opportunity__region=region)
     if solution is not None:
         qs = qs.filter(solution=solution)
     if status:
-        qs = qs.filter(status=status)
+        qs = qs.filter(status__in=[status] if isinstance(status, str) else status)
     if delay:
         qs = qs.filter(delay=delay)
+    if desired_end_from is not None:
+        qs = qs.filter(desired_end__gte=desired_end_from)
     return qs.order_by("-created_at", "-pk")
 
 

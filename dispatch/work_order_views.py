@@ -1,5 +1,6 @@
 """Work-order pages (资源调度工单): the rep opens a work order, follows theirs (status, delay,
-engineers booked), books candidates for it, sends it to the grab pool or cancels it.
+engineers booked), books candidates for it, sends it to the grab pool or cancels it; managers
+and admins read the list of every work order they may see, filtered (the dashboard links there).
 
 The rules are the services' (dispatch.work_orders, dispatch.bookings) and the selectors'
 (dispatch.work_order_selectors); a refusal is shown where the rep acted and writes nothing."""
@@ -42,6 +43,10 @@ from presales.feedback import message_refusal
 from presales.inputs import as_id
 
 CANDIDATES_SHOWN = 20
+# The work-order list's page size, the most it shows at once (README: Work orders).
+WORK_ORDERS_PER_PAGE = 50
+# Reps list their own work orders; managers and admins every one they may see.
+LIST_ROLES = (Role.SALES, Role.MANAGER, Role.ADMIN)
 BOOKABLE_HOURS = {int(hours) for hours, _label in LENGTH_CHOICES}
 
 
@@ -125,6 +130,17 @@ def work_order_new(request):
 # --- Reading them --------------------------------------------------------------------------------
 
 
+def oversees_work_orders(user) -> bool:
+    """Whether the work-order list shows ``user`` every work order they may see (their regions',
+    all for an admin: work_orders_visible_to decides) rather than only their own."""
+    return user.has_role(Role.MANAGER, Role.ADMIN)
+
+
+def _owns(user, work_order) -> bool:
+    """The rep of its opportunity: the one who books for it, sends it to the pool, cancels it."""
+    return work_order.opportunity.owner_id == user.pk and user.has_role(Role.SALES)
+
+
 def _row(work_order, *, owner: bool) -> SimpleNamespace:
     """What a list row or the detail page shows of a work order annotated by with_state."""
     status = WorkOrderStatus(work_order.status)
@@ -133,7 +149,11 @@ def _row(work_order, *, owner: bool) -> SimpleNamespace:
         work_order=work_order,
         status=status,
         delay=Delay(work_order.delay),
-        lateness=lateness_display(dt.timedelta(seconds=work_order.late_s)),
+        lateness=lateness_display(
+            dt.timedelta(seconds=work_order.late_s),
+            delay=Delay(work_order.delay),
+            cancelled=work_order.cancelled_at is not None,
+        ),
         fillable=fillable,
         can_cancel=owner and work_order.cancelled_at is None and status != WorkOrderStatus.DONE,
         find_url=f"{reverse('dispatch:find')}?{urlencode(find_query(work_order), doseq=True)}" if fillable else "",
@@ -141,14 +161,32 @@ def _row(work_order, *, owner: bool) -> SimpleNamespace:
     )
 
 
-@role_required(Role.SALES)
+@role_required(*LIST_ROLES)
 def work_order_index(request):
+    """My work orders for a rep; every work order a manager or admin may see for them (the
+    dashboard's cells link here, filtered to the cell). Filters that do not read are shown on
+    their field with a message, and the list is then unfiltered. WORK_ORDERS_PER_PAGE a page."""
+    overseer = oversees_work_orders(request.user)
     form = WorkOrderFilterForm(request.GET, statuses=WorkOrderStatus.choices)
-    status = form.cleaned_data["status"] if form.is_valid() else None
-    work_orders = work_order_list(user=request.user, status=status or None).filter(opportunity__owner=request.user)
-    page = Paginator(work_orders, 50).get_page(request.GET.get("page"))
-    rows = [_row(work_order, owner=True) for work_order in page.object_list]
-    return render(request, "dispatch/work_orders.html", {"form": form, "page": page, "rows": rows})
+    filters = form.filters()
+    if form.errors:
+        messages.error(request, _("Some filters could not be read, so every work order is listed."))
+    owner = None if overseer else request.user
+    work_orders = work_order_list(user=request.user, owner=owner, **filters)
+    page = Paginator(work_orders, WORK_ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [_row(work_order, owner=_owns(request.user, work_order)) for work_order in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "overseer": overseer,
+        "can_open": request.user.has_role(Role.SALES),
+        "filtered": bool(filters),
+        "query": query.urlencode(),
+    }
+    return render(request, "dispatch/work_orders.html", context)
 
 
 def _visible(request, pk):
@@ -183,10 +221,11 @@ def _candidates(work_order, now) -> list:
 def work_order_detail(request, pk):
     now = timezone.now()
     work_order = _visible(request, pk)
-    owner = work_order.opportunity.owner_id == request.user.pk and request.user.has_role(Role.SALES)
-    row = _row(work_order, owner=owner)
+    row = _row(work_order, owner=_owns(request.user, work_order))
     context = {
         "row": row,
+        "lists_work_orders": request.user.has_role(*LIST_ROLES),
+        "overseer": oversees_work_orders(request.user),
         "work_order": work_order,
         "bookings": work_order.bookings.select_related("engineer__user").order_by("start", "pk"),
         "candidates": _candidates(work_order, now) if row.fillable else None,
@@ -211,7 +250,13 @@ def work_order_cancel(request, pk):
     on_detail = request.POST.get("from") == "detail"
     if request.htmx and not on_detail:
         fresh = work_order_list(user=request.user).get(pk=pk)
-        return render(request, "dispatch/_work_order_row.html", {"row": _row(fresh, owner=True), "error": error})
+        context = {
+            "row": _row(fresh, owner=True),
+            "error": error,
+            "overseer": oversees_work_orders(request.user),
+            "can_open": True,  # a rep's: the actions column
+        }
+        return render(request, "dispatch/_work_order_row.html", context)
     if error:
         message_refusal(request, error)
     else:

@@ -140,25 +140,30 @@ def _count_work_orders(figures, windows, earliest, end, policy: MonitoringPolicy
         counts.responded_in_time = row["timely"]
 
 
+# Waiting demand, per figure of a cell: the statuses it counts at the window's end, among work
+# orders whose desired window ends in the current window or later. The dashboard links each
+# figure to the work-order list filtered by the same statuses and bound (monitoring.views).
+WAITING = {
+    "open_work_orders": (WorkOrderStatus.OPEN, WorkOrderStatus.PARTIALLY_STAFFED),
+    "unfilled_work_orders": (WorkOrderStatus.UNFILLED,),
+}
+
+
 def _count_waiting(figures, start: dt.datetime, end: dt.datetime) -> None:
     """Demand still waiting at ``end``, whenever it was created: work orders open or partially
     staffed, and those whose desired window ended in the current window with nobody booked
     (unfilled). Older unfilled ones are history; the volume figures already counted them."""
     recent = WorkOrder.objects.filter(created_at__lt=end, desired_end__gte=start, cancelled_at__isnull=True)
-    open_statuses = (WorkOrderStatus.OPEN, WorkOrderStatus.PARTIALLY_STAFFED)
     rows = (
         with_status(recent, at=end)
-        .filter(status__in=(*open_statuses, WorkOrderStatus.UNFILLED))
+        .filter(status__in=[status for statuses in WAITING.values() for status in statuses])
         .values("opportunity__region", "solution")
-        .annotate(
-            open=Count("pk", filter=Q(status__in=open_statuses)),
-            unfilled=Count("pk", filter=Q(status=WorkOrderStatus.UNFILLED)),
-        )
+        .annotate(**{name: Count("pk", filter=Q(status__in=statuses)) for name, statuses in WAITING.items()})
         .order_by()
     )
     for row in rows:
         cell = figures[row["opportunity__region"], row["solution"]]
-        cell.open_work_orders, cell.unfilled_work_orders = row["open"], row["unfilled"]
+        cell.open_work_orders, cell.unfilled_work_orders = row["open_work_orders"], row["unfilled_work_orders"]
 
 
 def _count_ratings(figures, windows, earliest, end) -> None:

@@ -13,7 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from dispatch.forms import LOCAL_MINUTE
+from dispatch.work_order_views import oversees_work_orders
 from monitoring import selectors, services
+from monitoring.figures import WAITING
 from monitoring.forms import RecomputeForm, WindowForm
 from monitoring.models import AlertKind
 from monitoring.tasks import recompute_cells
@@ -79,12 +82,31 @@ def _window(request):
     return (selectors.day_end(day) if day else None), form
 
 
+def waiting_links(cell) -> dict[str, str]:
+    """Each waiting figure of a computed cell (monitoring.figures.WAITING) as a link to the
+    work-order list filtered alike: the cell's region and solution, the statuses the figure
+    counts, desired end from the window's start. The list judges now, the cell its window's end."""
+    start = timezone.localtime(cell.snapshot.window_start)
+    since = start.strftime(LOCAL_MINUTE if start.second == 0 else f"{LOCAL_MINUTE}:%S")
+    base = {"region": cell.region.code, "solution": cell.solution.code, "desired_end_from": since}
+    url = reverse("dispatch:work_orders")
+    return {
+        figure: f"{url}?{urlencode({**base, 'status': list(statuses)}, doseq=True)}"
+        for figure, statuses in WAITING.items()
+    }
+
+
 def _live_context(request, dashboard, form) -> dict:
     for alert in dashboard.alerts:
         alert.start_url = plan_start_url(alert)
+    day = form.cleaned_data.get("date") if form.is_bound and not form.errors else None
+    # The newest window's waiting demand is today's: link it to the live list. A past date's is
+    # history the list (judged now) cannot show; it stays a figure.
+    linked = day is None and oversees_work_orders(request.user)
     for _region, cells in dashboard.rows:
         for cell in cells:
             cell.sparkline = sparkline(cell.trend)
+            cell.waiting_links = waiting_links(cell) if linked and cell.snapshot else {}
     window = selectors.dashboard_window(dashboard=dashboard)
     return {
         "dashboard": dashboard,
@@ -93,7 +115,7 @@ def _live_context(request, dashboard, form) -> dict:
         "computed": selectors.dashboard_computed(dashboard=dashboard),
         "manageable": selectors.manageable_region_ids(user=request.user),
         "form": form,
-        "day": form.cleaned_data.get("date") if form.is_bound and not form.errors else None,
+        "day": day,
         "poll_seconds": POLL_SECONDS,
         "can_recompute": request.user.has_role(*HANDLERS),
         "today": timezone.localdate(),

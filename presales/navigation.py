@@ -18,6 +18,8 @@ class NavItem:
 NAV_ITEMS = (
     # Managers and leads search too (to borrow engineers); only reps book.
     NavItem("dispatch:find", _("Find engineers"), (Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)),
+    # One list page: managers and admins read their regions' (all) work orders, reps their own.
+    NavItem("dispatch:work_orders", _("Work orders"), (Role.MANAGER, Role.ADMIN)),
     NavItem("dispatch:work_orders", _("My work orders"), (Role.SALES,)),
     NavItem("dispatch:my-bookings", _("My bookings"), (Role.SALES,)),
     NavItem("presales:opportunities", _("Opportunities"), (Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)),
@@ -45,9 +47,15 @@ HOME_BY_ROLE = (
 
 
 def nav_items_for(user) -> list[NavItem]:
+    """The user's items, each page once: the first item naming it wins (a rep who also
+    manages sees "Work orders", the page listing their regions' as well as their own)."""
     if not user.is_authenticated:
         return []
-    return [item for item in NAV_ITEMS if user.has_role(*item.roles)]
+    items: dict[str, NavItem] = {}
+    for item in NAV_ITEMS:
+        if user.has_role(*item.roles):
+            items.setdefault(item.url_name, item)
+    return list(items.values())
 
 
 def home_url_for(user) -> str:

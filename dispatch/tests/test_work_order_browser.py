@@ -170,3 +170,85 @@ def test_open_a_work_order_find_it_and_book_from_it(browser_page, rep, password,
     booking.refresh_from_db()
     assert booking.status == "cancelled"
     shot(page, "09-cancelled")
+
+
+def test_a_manager_follows_a_cells_open_figure_to_its_work_orders(browser_page, rep, manager, password, setting):
+    """The dashboard's north × city cell counts three waiting work orders (one partially
+    staffed); its figure opens the list filtered to them, at a desktop's and a phone's width."""
+    from dispatch.bookings import booking_create
+    from dispatch.work_orders import work_order_create
+    from monitoring.services import recompute
+    from presales.choices import PresalesStage
+
+    engineer, deal, monday = setting
+    tz = timezone.get_current_timezone()
+    now = timezone.now()
+
+    def wanted(day, hour, **extra):
+        start = dt.datetime.combine(monday + dt.timedelta(days=day), dt.time(hour), tzinfo=tz)
+        return work_order_create(
+            by=rep,
+            opportunity=deal,
+            stage=PresalesStage.VALUE_PRESENTATION,
+            activity="exchange",
+            desired_start=start,
+            desired_end=start + dt.timedelta(hours=2),
+            now=now - dt.timedelta(hours=1),
+            **extra,
+        )
+
+    waiting = [wanted(1, 10), wanted(2, 14, engineers_needed=2), wanted(3, 9)]
+    booking_create(
+        by=rep,
+        engineer=engineer,
+        opportunity=deal,
+        stage=PresalesStage.VALUE_PRESENTATION,
+        activity="exchange",
+        start=waiting[1].desired_start,
+        end=waiting[1].desired_end,
+        work_order=waiting[1],
+    )
+    wanted(4, 10)
+    staffed = WorkOrder.objects.latest("pk")
+    booking_create(
+        by=rep,
+        engineer=engineer,
+        opportunity=deal,
+        stage=PresalesStage.VALUE_PRESENTATION,
+        activity="exchange",
+        start=staffed.desired_start,
+        end=staffed.desired_end,
+        work_order=staffed,
+    )
+    recompute()
+
+    page = browser_page
+    page.set_viewport_size({"width": 1440, "height": 900})
+    sign_in(page, "manager", password)
+    page.wait_for_url(f"**{reverse('monitoring:dashboard')}")
+    cell = page.get_by_test_id("cell-north-city")
+    link = cell.get_by_test_id("open-work-orders")
+    assert link.inner_text() == "3"
+    shot(page, "10-dashboard-waiting-links")
+    link.click()
+    page.wait_for_url(f"**{reverse('dispatch:work_orders')}?**")
+    assert page.locator("h1").inner_text() == "工单"
+    rows = page.locator('table[data-testid="work-orders"] tbody tr')
+    assert sorted(int(rows.nth(i).get_attribute("data-work-order")) for i in range(rows.count())) == sorted(
+        work_order.pk for work_order in waiting
+    )
+    filters = page.get_by_test_id("work-order-filters")
+    assert filters.locator('select[name="region"]').input_value() == "north"
+    assert filters.locator('select[name="solution"]').input_value() == "city"
+    assert filters.locator('input[name="status"][value="open"]').is_checked()
+    assert filters.locator('input[name="status"][value="partially_staffed"]').is_checked()
+    assert not filters.locator('input[name="status"][value="staffed"]').is_checked()
+    # Pending: due in so long, never a negative lateness.
+    assert "-" not in rows.first.locator("[data-lateness-hours]").inner_text()
+    assert page.locator('nav.nav a[aria-current="page"]').inner_text() == "工单"
+    shot(page, "11-manager-filtered-work-orders-1440")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the table scrolls in its box
+    shot(page, "12-manager-filtered-work-orders-390")
+    page.locator(".table-wrap").evaluate("box => { box.scrollLeft = box.scrollWidth; }")
+    shot(page, "13-manager-filtered-work-orders-390-scrolled")

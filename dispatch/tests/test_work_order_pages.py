@@ -4,18 +4,26 @@ from one, the booking form's desired start, and the opportunity page's list of w
 import datetime as dt
 import re
 from decimal import Decimal
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from budgeting.models import Budget
+from dispatch import work_order_views
+from dispatch.bookings import work_order_cancel
 from dispatch.models import Booking, BookingStatus, WorkOrder
 from dispatch.tests import test_pages
 from dispatch.tests.test_pages import EN, HTMX, at, book, slot, written
+from dispatch.visibility_views import due_in
 from dispatch.work_orders import work_order_create
-from presales.choices import PresalesStage
-from presales.tests.factories import SkillFactory
+from presales.choices import PresalesStage, Role
+from presales.models import User
+from presales.tests.factories import CustomerFactory, OpportunityFactory, SkillFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -192,11 +200,22 @@ def test_my_work_orders_lists_own_with_status_delay_and_engineers(client, rep, o
     assert nonsense.status_code == 200 and "status" in nonsense.context["form"].errors
 
 
-def test_the_nav_offers_my_work_orders_to_reps(client, rep, manager):
-    client.force_login(rep)
-    assert 'data-nav="dispatch:work_orders"' in client.get(reverse("dispatch:my-bookings")).content.decode()
-    client.force_login(manager)
-    assert 'data-nav="dispatch:work_orders"' not in client.get(reverse("dispatch:find")).content.decode()
+def nav_link(client, user) -> str | None:
+    """The label of the work-order list's link in ``user``'s navigation, or None."""
+    client.force_login(user)
+    body = client.get(reverse("dispatch:find"), **EN).content.decode()
+    found = re.findall(r'data-nav="dispatch:work_orders"[^>]*>([^<]+)</a>', body)
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def test_the_nav_offers_my_work_orders_to_reps_and_work_orders_to_managers(client, rep, manager, admin_user, lead):
+    assert nav_link(client, rep) == "My work orders"
+    assert nav_link(client, manager) == nav_link(client, admin_user) == "Work orders"
+    assert nav_link(client, lead) is None
+    # A rep who also manages a region has one entry: the list of their regions' and their own.
+    rep.role_assignments.create(role=Role.MANAGER)
+    assert nav_link(client, User.objects.get(pk=rep.pk)) == "Work orders"
 
 
 def test_cancel_a_work_order_in_place_releases_its_bookings(client, rep, shop, monday):
@@ -243,11 +262,186 @@ def test_another_reps_work_order_is_a_404(client, rep, other_rep, shop, monday):
     assert theirs.cancelled_at is None
 
 
-@pytest.mark.parametrize(("url_name", "method"), [("dispatch:work_orders", "get"), ("dispatch:work_order_new", "get")])
-def test_work_order_pages_are_for_reps(client, rep, engineer_user, manager, url_name, method):
-    for persona, allowed in ((rep, True), (engineer_user, False), (manager, False)):
-        client.force_login(persona)
-        assert (getattr(client, method)(reverse(url_name)).status_code == 200) == allowed
+@pytest.mark.parametrize(
+    ("url_name", "allowed"),
+    [("dispatch:work_orders", {"rep", "manager", "admin_user"}), ("dispatch:work_order_new", {"rep"})],
+)
+def test_who_opens_the_work_order_pages(client, request, url_name, allowed):
+    for persona in ("rep", "engineer_user", "manager", "lead", "admin_user"):
+        client.force_login(request.getfixturevalue(persona))
+        assert client.get(reverse(url_name)).status_code == (200 if persona in allowed else 403), persona
+
+
+# --- The list for who oversees regions: filters, pages, queries ---------------------------------
+
+
+@pytest.fixture
+def regions_orders(shop, rep, other_rep, east, monday):
+    """North: the rep's open, partially staffed (Wang booked, two needed) and unfilled work orders
+    on the deal; the other rep's open one on their deal, of another solution. East: a rep's open
+    one of the deal's solution."""
+    east_rep = make_user("east_rep", roles=[Role.SALES], regions=[east], display_name="East Rep")
+    customer = CustomerFactory(region=east)
+    east_deal = OpportunityFactory(name="East Deal", owner=east_rep, customer=customer, solution=shop.deal.solution)
+    wanted = timezone.now() - dt.timedelta(days=3)
+    orders = SimpleNamespace(
+        open=open_work_order(rep, shop.deal, at(monday, 10)),
+        partial=open_work_order(rep, shop.deal, at(monday, 14), needed=2),
+        unfilled=open_work_order(rep, shop.deal, wanted, allow_past=True, now=wanted - dt.timedelta(days=1)),
+        theirs=open_work_order(other_rep, shop.other_deal, at(monday, 10)),
+        east=open_work_order(east_rep, east_deal, at(monday, 10)),
+    )
+    book(rep, shop.wang, shop.deal, at(monday, 14), work_order=orders.partial)
+    return orders
+
+
+def listed(client, user, query=None, **headers):
+    """The response of the work-order list and the ids of its rows, in order."""
+    client.force_login(user)
+    response = client.get(reverse("dispatch:work_orders"), query or {}, **(headers or EN))
+    assert response.status_code == 200
+    return response, [int(pk) for pk in re.findall(r'<tr id="work-order-(\d+)"', response.content.decode())]
+
+
+def ids(*work_orders) -> set[int]:
+    return {work_order.pk for work_order in work_orders}
+
+
+def test_a_manager_lists_their_regions_work_orders_an_admin_all_a_rep_their_own(
+    client, rep, manager, other_manager, admin_user, regions_orders
+):
+    orders = regions_orders
+    response, shown = listed(client, manager)
+    assert set(shown) == ids(orders.open, orders.partial, orders.unfilled, orders.theirs)
+    assert shown[-1] == orders.unfilled.pk  # newest first
+    body = response.content.decode()
+    assert "<h1>Work orders</h1>" in body and "My work orders</h1>" not in body
+    row = body.split(f'id="work-order-{orders.theirs.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "Other Rep · 华北 North China" in row  # whose, and where
+    # A manager reads; booking, the pool and cancelling stay with the rep.
+    assert 'data-testid="new-work-order"' not in body and "<th>Actions</th>" not in body
+    assert 'data-testid="cancel-work-order"' not in body and 'data-testid="find-candidates"' not in body
+    assert set(listed(client, other_manager)[1]) == ids(orders.east)
+    assert set(listed(client, admin_user)[1]) == ids(*vars(orders).values())
+    response, shown = listed(client, rep)
+    assert set(shown) == ids(orders.open, orders.partial, orders.unfilled)
+    assert "<h1>My work orders</h1>" in response.content.decode()
+    assert 'data-testid="work-order-owner"' not in response.content.decode()
+
+
+def test_a_manager_filters_by_region_solution_status_and_desired_end(client, admin_user, shop, regions_orders):
+    orders, solution = regions_orders, shop.deal.solution.code
+    waiting = {"status": ["open", "partially_staffed"]}
+    cases = [
+        ({"region": "east"}, ids(orders.east)),
+        ({"solution": shop.other_deal.solution.code}, ids(orders.theirs)),
+        ({"status": "staffed"}, set()),
+        (waiting, ids(orders.open, orders.partial, orders.theirs, orders.east)),
+        ({"status": "unfilled"}, ids(orders.unfilled)),
+        ({"region": "north", "solution": solution, **waiting}, ids(orders.open, orders.partial)),
+        ({"desired_end_from": f"{timezone.localtime():%Y-%m-%dT%H:%M}", "status": "unfilled"}, set()),
+    ]
+    for query, expected in cases:
+        response, shown = listed(client, admin_user, query)
+        assert set(shown) == expected, query
+        assert not response.context["form"].errors
+    response, _shown = listed(client, admin_user, {"region": "north", **waiting})
+    body = response.content.decode()
+    # The form shows the filters applied.
+    assert '<option value="north" selected>' in body
+    assert re.search(r'value="open"[^>]*checked', body) and re.search(r'value="partially_staffed"[^>]*checked', body)
+    assert not re.search(r'value="unfilled"[^>]*checked', body)
+    assert (
+        "No work order matches these filters." in listed(client, admin_user, {"status": "staffed"})[0].content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"region": "atlantis"}, "region"),
+        ({"solution": "nope", "status": "open"}, "solution"),
+        ({"status": ["open", "nonsense"]}, "status"),
+        ({"desired_end_from": "tomorrow"}, "desired_end_from"),
+        ({"desired_end_from": "99999-01-01T00:00"}, "desired_end_from"),
+    ],
+)
+def test_a_filter_that_does_not_read_is_shown_and_the_list_is_unfiltered(client, manager, regions_orders, query, field):
+    orders = regions_orders
+    response, shown = listed(client, manager, query)
+    assert field in response.context["form"].errors
+    body = response.content.decode()
+    assert "Some filters could not be read, so every work order is listed." in body
+    assert 'class="field-error"' in body
+    assert set(shown) == ids(orders.open, orders.partial, orders.unfilled, orders.theirs)
+
+
+def test_another_managers_region_is_an_empty_list(client, manager, regions_orders):
+    response, shown = listed(client, manager, {"region": "east"})
+    assert shown == [] and not response.context["form"].errors
+    assert "No work order matches these filters." in response.content.decode()
+
+
+def test_the_list_pages_keeping_its_filters(client, manager, regions_orders, monkeypatch):
+    assert work_order_views.WORK_ORDERS_PER_PAGE == 50  # the documented page size
+    monkeypatch.setattr(work_order_views, "WORK_ORDERS_PER_PAGE", 2)
+    query = {"region": "north", "status": ["open", "partially_staffed"]}
+    response, first = listed(client, manager, query)
+    body = response.content.decode()
+    assert len(first) == 2 and "3 work orders" in body and "Page 1 of 2" in body
+    link = re.search(r'href="\?([^"]+)">Next<', body).group(1).replace("&amp;", "&")
+    assert parse_qs(link) == {"region": ["north"], "status": ["open", "partially_staffed"], "page": ["2"]}
+    _response, second = listed(client, manager, parse_qs(link))
+    assert set(first + second) == ids(regions_orders.open, regions_orders.partial, regions_orders.theirs)
+    # A page past the end is the last one.
+    assert listed(client, manager, {**query, "page": "9"})[1] == second
+
+
+def count_list_queries(client, user, query) -> int:
+    client.force_login(user)
+    client.get(reverse("dispatch:work_orders"), query, **EN)  # warm the session
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("dispatch:work_orders"), query, **EN)
+    assert response.status_code == 200
+    return len(queries.captured_queries)
+
+
+@pytest.mark.parametrize("persona", ["rep", "manager"])
+def test_the_list_costs_the_same_queries_for_one_row_or_many(client, request, shop, rep, monday, persona):
+    user = request.getfixturevalue(persona)
+    query = {"region": "north", "solution": shop.deal.solution.code, "status": ["open", "partially_staffed"]}
+    open_work_order(rep, shop.deal, at(monday, 10), skills=[(shop.k8s, 3)], needed=2)
+    one = count_list_queries(client, user, query)
+    sql = SkillFactory(code="sql", name="SQL")
+    for day in range(5):
+        for hour in (9, 11, 14, 16):
+            work_order = open_work_order(
+                rep,
+                shop.deal,
+                at(monday + dt.timedelta(days=day), hour),
+                needed=2,
+                skills=[(shop.k8s, 3), (sql, 2)],
+                grade="P3",
+            )
+            if hour == 9:
+                book(rep, shop.wang, shop.deal, at(monday + dt.timedelta(days=day), hour), work_order=work_order)
+    many = count_list_queries(client, user, query)
+    assert many == one
+    assert len(listed(client, user, query)[1]) == 21
+
+
+def test_a_work_orders_page_leads_back_to_the_list_by_its_name(client, rep, manager, engineer_user, shop, monday):
+    work_order = open_work_order(rep, shop.deal, at(monday, 10))
+    book(rep, shop.wang, shop.deal, at(monday, 10), work_order=work_order)
+    client.force_login(engineer_user)  # Wang reads the work order he is booked on, and has no list
+    body = client.get(reverse("dispatch:work_order", args=[work_order.pk]), **EN).content.decode()
+    assert str(work_order) in body and 'data-testid="back-to-work-orders"' not in body
+    client.force_login(manager)
+    body = client.get(reverse("dispatch:work_order", args=[work_order.pk]), **EN).content.decode()
+    assert re.search(r'href="/dispatch/work-orders/" data-testid="back-to-work-orders">Work orders<', body)
+    client.force_login(rep)
+    body = client.get(reverse("dispatch:work_order", args=[work_order.pk]), **EN).content.decode()
+    assert 'data-testid="back-to-work-orders">My work orders<' in body
 
 
 # --- A work order's page, its candidates ---------------------------------------------------------
@@ -395,3 +589,60 @@ def test_the_opportunity_page_lists_work_orders_with_requirements_window_status_
     client.force_login(manager)
     body = client.get(reverse("dispatch:opportunity", args=[shop.deal.pk]), **EN).content.decode()
     assert f'data-work-order="{work_order.pk}"' in body and 'data-testid="new-work-order"' not in body
+
+
+# --- Lateness as pages show it -------------------------------------------------------------------
+
+
+def lateness_text(body: str, work_order) -> str:
+    """The text of the lateness shown in the row (or facts) of ``work_order``."""
+    part = body.split(f'data-work-order="{work_order.pk}"', 1)[1] if "data-work-order" in body else body
+    return re.sub(r"<[^>]+>", "", re.search(r"data-lateness-hours=\"[-\d.]+\">(.*?)</span>", part, re.S).group(1))
+
+
+def test_a_pending_work_order_is_due_in_so_long_on_every_page_not_negative_late(client, rep, shop):
+    now = timezone.now()
+    pending = open_work_order(rep, shop.deal, now + dt.timedelta(days=4, hours=18))
+    cancelled = open_work_order(rep, shop.deal, now + dt.timedelta(days=2))
+    work_order_cancel(work_order=cancelled, by=rep, reason="")
+    client.force_login(rep)
+    pages = {
+        "list": reverse("dispatch:work_orders"),
+        "detail": reverse("dispatch:work_order", args=[pending.pk]),
+        "opportunity": reverse("dispatch:opportunity", args=[shop.deal.pk]),
+    }
+    for name, url in pages.items():
+        english = client.get(url, **EN).content.decode()
+        assert lateness_text(english, pending) == "due in 4 d 18 h", name
+        assert "-113" not in english and 'data-lateness-hours="-114.0"' in english  # the attribute stays signed
+        # Default Chinese.
+        assert lateness_text(client.get(url).content.decode(), pending) == "4 天 18 小时后到期", name
+    for name in ("list", "opportunity"):
+        # Cancelled before its desired start, it never came due: nothing to count down.
+        assert lateness_text(client.get(pages[name], **EN).content.decode(), cancelled) == "—", name
+
+
+def test_booked_ahead_of_the_desired_start_is_early_and_on_time(client, rep, shop, monday):
+    work_order = open_work_order(rep, shop.deal, at(monday, 12))
+    book(rep, shop.wang, shop.deal, at(monday, 10), work_order=work_order)
+    client.force_login(rep)
+    body = client.get(reverse("dispatch:work_orders"), **EN).content.decode()
+    assert 'data-delay="on_time"' in body and lateness_text(body, work_order) == "2 h early"
+
+
+@pytest.mark.parametrize(
+    ("remaining", "shown"),
+    [
+        (dt.timedelta(0), "due now"),
+        (dt.timedelta(seconds=20), "due in 1 min"),
+        (dt.timedelta(minutes=45), "due in 45 min"),
+        (dt.timedelta(minutes=59, seconds=50), "due in 1 h"),
+        (dt.timedelta(hours=5, minutes=29), "due in 5 h"),
+        (dt.timedelta(hours=23, minutes=40), "due in 1 d"),
+        (dt.timedelta(days=2), "due in 2 d"),
+        (dt.timedelta(days=4, hours=17, minutes=54), "due in 4 d 18 h"),
+    ],
+)
+def test_due_in_rounds_to_minutes_then_hours_and_days(remaining, shown):
+    with translation.override("en"):
+        assert due_in(remaining) == shown

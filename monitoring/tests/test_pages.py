@@ -5,7 +5,9 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
@@ -109,6 +111,47 @@ def test_cell_figures_are_shown(client, manager, cells):
     assert '<dd data-figure="satisfaction">3.50</dd>' in body  # 14 / 4
     assert '<dd data-figure="bad_reviews">1 · 25%</dd>' in body
     assert '<dd data-figure="utilisation">50%</dd>' in body  # 40 h of 80 h
+
+
+def cell_links(body: str, cell: str) -> dict[str, dict[str, list[str]]]:
+    """The waiting-figure links of one cell, each as its path and parsed query."""
+    html = body.split(f'data-testid="cell-{cell}"', 1)[1].split("</td>", 1)[0]
+    links = re.findall(r'<a href="([^"]+)" data-testid="(open|unfilled)-work-orders"', html)
+    return {
+        figure: {"path": [urlsplit(url).path], **parse_qs(urlsplit(url.replace("&amp;", "&")).query)}
+        for url, figure in links
+    }
+
+
+def test_waiting_figures_link_to_the_work_orders_they_count(client, manager, north, solutions, cells):
+    CellSnapshot.objects.filter(region=north, solution=solutions["A"], window_end=END).update(
+        open_work_orders=3, unfilled_work_orders=2
+    )
+    CellSnapshot.objects.filter(region=north, solution=solutions["B"], window_end=END).update(open_work_orders=1)
+    response = get(client, manager)  # the newest window
+    body = response.content.decode()
+    cell = {"path": [reverse("dispatch:work_orders")], "region": ["north"], "solution": ["A"]}
+    since = {"desired_end_from": ["2026-06-08T00:00"]}  # the window's start
+    assert cell_links(body, "north-A") == {
+        "open": cell | {"status": ["open", "partially_staffed"]} | since,
+        "unfilled": cell | {"status": ["unfilled"]} | since,
+    }
+    assert '<dd data-figure="open_work_orders"><a href=' in body
+    # Nothing waiting is not a link.
+    assert set(cell_links(body, "north-B")) == {"open"}
+    assert '<dd data-figure="unfilled_work_orders">0</dd>' in body
+    # The polled fragment keeps them.
+    assert cell_links(get(client, manager, **HTMX).content.decode(), "north-A") == cell_links(body, "north-A")
+
+
+def test_a_past_windows_waiting_figures_and_a_leads_are_not_links(client, manager, lead, north, solutions, cells):
+    CellSnapshot.objects.filter(region=north, solution=solutions["A"], window_end=END).update(open_work_orders=3)
+    # A date asked for is history the list, judged now, cannot show.
+    body = get(client, manager, query={"date": "2026-06-15"}).content.decode()
+    assert cell_links(body, "north-A") == {} and '<dd data-figure="open_work_orders">3</dd>' in body
+    # A lead watches the cells but has no work-order list of the region.
+    body = get(client, lead).content.decode()
+    assert cell_links(body, "north-A") == {} and '<dd data-figure="open_work_orders">3</dd>' in body
 
 
 def test_sparkline_draws_the_daily_trend(client, manager, cells):

@@ -4,24 +4,30 @@ imported before work orders became the request keeps every figure it had."""
 import copy
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from budgeting.tests.factories import open_budget
+from dispatch.bookings import work_order_cancel
 from dispatch.delay import Delay
 from dispatch.tests.engineers import make_engineer, make_opportunity
+from dispatch.tests.test_pages import at, book, next_monday
 from dispatch.visibility import opportunity_visibility
 from dispatch.work_orders import work_order_create
 from monitoring.models import Alert, AlertKind, CellSnapshot
 from monitoring.selectors import with_plans
 from monitoring.services import recompute
 from monitoring.tests.figure_record import DEMO_TODAY, DEMO_TZ, demo_end, recorded_figures
-from presales.choices import Activity, PresalesStage
+from presales.choices import Activity, PresalesStage, Role
 from presales.demo import demo_scenario
 from presales.models import Opportunity
+from presales.periods import Quarter
 from presales.scenario import load_scenario
+from presales.tests.factories import SolutionFactory, make_user
 from presales.tests.scenario_files import reference_data
 
 RECORDED = json.loads((Path(__file__).parent / "figures_before_work_orders.json").read_text(encoding="utf-8"))
@@ -120,5 +126,63 @@ def test_the_dashboard_shows_each_cells_waiting_work_orders(client, manager, fiv
     recompute()
     client.force_login(manager)
     page = client.get(reverse("monitoring:dashboard")).content.decode()
-    assert 'data-figure="open_work_orders">5<' in page
-    assert 'data-figure="unfilled_work_orders">0<' in page
+    assert re.search(r'data-figure="open_work_orders"><a href="[^"]+" data-testid="open-work-orders"[^>]*>5</a>', page)
+    assert 'data-figure="unfilled_work_orders">0<' in page  # nothing to link to
+
+
+def _waiting(rep, opportunity, *, start, end, created, needed=1):
+    return work_order_create(
+        by=rep,
+        opportunity=opportunity,
+        stage=PresalesStage.VALUE_PRESENTATION,
+        activity=Activity.WORKSHOP,
+        desired_start=start,
+        desired_end=end,
+        engineers_needed=needed,
+        now=created,
+        allow_past=True,
+    )
+
+
+def _linked(client, page: str, cell: str, figure: str) -> set[int]:
+    """The work orders listed behind ``figure``'s link in ``cell`` of the dashboard ``page``."""
+    html = page.split(f'data-testid="cell-{cell}"', 1)[1].split("</td>", 1)[0]
+    url = re.search(rf'<a href="([^"]+)" data-testid="{figure}"', html).group(1).replace("&amp;", "&")
+    body = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    return {int(pk) for pk in re.findall(r'<tr id="work-order-(\d+)"', body)}
+
+
+@pytest.mark.django_db
+def test_each_waiting_figure_links_to_exactly_the_work_orders_it_counts(client, rep, manager, north, east, solution_a):
+    """North × A: waiting now (open, two needed with one booked) and unfilled in the window are
+    counted and listed; one unfilled since before the window, a staffed one, a cancelled one,
+    north × B's and east × A's are neither."""
+    now, monday = timezone.now(), next_monday()
+    wang = make_engineer("wang", region=north, solutions=[solution_a])
+    open_budget(rep, str(Quarter.of(at(monday, 10))))
+    cell = make_opportunity(rep, region=north, solution=solution_a)
+    other_solution = make_opportunity(rep, region=north, solution=SolutionFactory(code="B"))
+    east_rep = make_user("east_rep", roles=[Role.SALES], regions=[east])
+    elsewhere = make_opportunity(east_rep, region=east, solution=solution_a)
+    day = dt.timedelta(days=1)
+    ahead = {"start": at(monday, 10), "end": at(monday, 12), "created": now - HOUR}
+    waiting = _waiting(rep, cell, **ahead)
+    unfilled = _waiting(rep, cell, start=now - 3 * day, end=now - 3 * day + HOUR, created=now - 4 * day)
+    history = _waiting(rep, cell, start=now - 9 * day, end=now - 9 * day + HOUR, created=now - 10 * day)
+    cancelled = _waiting(rep, cell, **ahead)
+    work_order_cancel(work_order=cancelled, by=rep, reason="")
+    _waiting(rep, other_solution, **ahead)
+    _waiting(east_rep, elsewhere, **ahead)
+    staffed, partial = _waiting(rep, cell, **ahead), _waiting(rep, cell, **ahead, needed=2)
+    book(rep, wang, cell, at(monday, 10), hours=2, work_order=staffed)
+    book(rep, wang, cell, at(monday, 14), hours=2, work_order=partial)
+    result = recompute()
+    snapshot = CellSnapshot.objects.get(region=north, solution=solution_a, window_end=result.end)
+    assert (snapshot.open_work_orders, snapshot.unfilled_work_orders) == (2, 1)
+    client.force_login(manager)
+    page = client.get(reverse("monitoring:dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert _linked(client, page, "north-A", "open-work-orders") == {waiting.pk, partial.pk}
+    assert _linked(client, page, "north-A", "unfilled-work-orders") == {unfilled.pk}
+    # Unfilled since before the window, it is still unfilled: the link's desired-end bound leaves it out.
+    everything = client.get(reverse("dispatch:work_orders"), {"status": "unfilled"}).content.decode()
+    assert f'id="work-order-{history.pk}"' in everything

@@ -433,7 +433,14 @@ PAGE_ROWS = [
     Row("dispatch:book", "GET", SALES_PAGE, query=_page_booking),
     Row("dispatch:book", "POST", only(302, "rep", other_rep=Refused(200)), body=_page_booking),
     Row("dispatch:my-bookings", "GET", SALES_PAGE),
-    Row("dispatch:work_orders", "GET", SALES_PAGE, note="each rep's own work orders"),
+    Row(
+        "dispatch:work_orders",
+        "GET",
+        only(200, *REPS, "manager", "other_manager", "admin"),
+        query=lambda w: {"region": "north", "solution": w.solution.code, "status": ["open", "partially_staffed"]},
+        note="a rep's own work orders; a manager's regions', the admin's all (work_orders_visible_to); "
+        "asked as a dashboard cell links it",
+    ),
     Row("dispatch:work_order_new", "GET", SALES_PAGE),
     Row(
         "dispatch:work_order_new",

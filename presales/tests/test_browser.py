@@ -68,7 +68,7 @@ def test_manager_signs_in_and_lands_on_the_dashboard(browser_page, manager, pass
     sign_in(page, "manager", password)
     page.wait_for_url(f"**{reverse('monitoring:dashboard')}")
     assert page.locator("h1").inner_text() == "区域看板"
-    assert nav_labels(page) == ["查找工程师", "商机", "升级申请", "团队经费", "区域看板"]
+    assert nav_labels(page) == ["查找工程师", "工单", "商机", "升级申请", "团队经费", "区域看板"]
     grid = page.get_by_test_id("dashboard-grid")
     assert grid.locator("tbody tr").count() == 1
     # Nothing is computed yet: the north row's cells show as normal (empty), and the page says so.

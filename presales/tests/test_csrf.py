@@ -252,6 +252,7 @@ PAGES = [
     ("lead", "dispatch:lead-work", []),
     ("rep", "dispatch:opportunity", ["pk"]),
     ("rep", "dispatch:work_orders", []),
+    ("manager", "dispatch:work_orders", []),
     ("rep", "dispatch:work_order_new", []),
     ("rep", "dispatch:work_order", ["pk"]),
 ]

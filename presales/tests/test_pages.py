@@ -26,6 +26,7 @@ NAV_BY_ROLE = {
     "engineer_user": {"dispatch:my-schedule", "grabbing:invitations", "dispatch:hotline"},
     "manager": {
         "dispatch:find",
+        "dispatch:work_orders",
         "presales:opportunities",
         "monitoring:dashboard",
         "budgeting:team",
@@ -40,6 +41,7 @@ NAV_BY_ROLE = {
     },
     "admin_user": {
         "dispatch:find",
+        "dispatch:work_orders",
         "presales:opportunities",
         "monitoring:dashboard",
         "budgeting:team",
@@ -124,7 +126,7 @@ PAGES_AND_ROLES = {
     "dispatch:find": {"rep", "manager", "lead", "admin_user"},
     "dispatch:my-schedule": {"engineer_user"},
     "dispatch:my-bookings": {"rep"},
-    "dispatch:work_orders": {"rep"},
+    "dispatch:work_orders": {"rep", "manager", "admin_user"},
     "budgeting:mine": {"rep"},
     "presales:opportunities": {"rep", "manager", "lead", "admin_user"},
     "monitoring:dashboard": {"manager", "lead", "admin_user"},
