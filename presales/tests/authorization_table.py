@@ -608,15 +608,17 @@ ALL_BOOKINGS = (*RAPS, "other_booking")
 REP_OPPORTUNITIES = ("opp", "opp_c", "opp_c_free")
 GRAB_ORDERS = ("g_open", "g_grabbed")
 
-# Work orders: each booking's own (a booking made without one opens it) and the hotline request's.
+# Work orders: each booking's own (a booking made without one opens it), each grab order's (one
+# posted without a work order opens it) and the hotline request's.
 RAPS_WORK = tuple(f"work order of {name}" for name in RAPS)
-ALL_WORK = (*RAPS_WORK, "work order of other_booking", "work order of hotline")
+POOL_WORK = tuple(f"work order of {name}" for name in GRAB_ORDERS)
+ALL_WORK = (*RAPS_WORK, *POOL_WORK, "work order of other_booking", "work order of hotline")
 
 LISTS = {
     "api:work-order-list": {
-        "rep": (*RAPS_WORK, "work order of hotline"),
+        "rep": (*RAPS_WORK, *POOL_WORK, "work order of hotline"),
         "other_rep": ("work order of other_booking",),
-        "engineer": RAPS_WORK,  # those they hold a booking on: not the hotline request's
+        "engineer": RAPS_WORK,  # those they hold a booking on: not a grabbed order's, not the hotline's
         "other_engineer": ("work order of other_booking",),
         "manager": ALL_WORK,
         "other_manager": (),
