@@ -18,11 +18,12 @@ def _per_xdist_worker() -> None:
         return
     os.environ["PRESALES_TEST_WORKER"] = worker
     number = int(worker.removeprefix("gw"))
-    for name, offset in (("REDIS_URL", 2), ("TEST_BROKER_URL", 3)):
+    # Worker n: cache 2 + 2n, broker 3 + 2n, whatever the databases given (two runs' offsets from
+    # them could meet: one worker's cache.clear() would flush another's broker). 16 databases
+    # serve seven workers.
+    for name, db in (("REDIS_URL", 2 + 2 * number), ("TEST_BROKER_URL", 3 + 2 * number)):
         if url := os.environ.get(name):
-            parts = urlsplit(url)
-            db = int(parts.path.strip("/") or 0) + offset + 2 * number
-            os.environ[name] = urlunsplit(parts._replace(path=f"/{db}"))
+            os.environ[name] = urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
     if os.environ.get("PRESALES_VAR_DIR"):
         os.environ["PRESALES_VAR_DIR"] = os.path.join(os.environ["PRESALES_VAR_DIR"], worker)
 

@@ -176,7 +176,7 @@ def test_a_notification_whose_worker_is_killed_mid_task_is_redelivered_and_mails
                 [task_id, invited[1]],
             )
         result = sender().send_task("grabbing.notify_invited", args=[order.pk], queue=queue, task_id=task_id)
-        wait_until_blocked(timeout=30)
+        wait_until_blocked(queue, timeout=30)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
     assert mailed(tmp_path) == ([] if connection.vendor == "sqlite" else invited[:1])

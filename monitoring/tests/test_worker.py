@@ -70,7 +70,7 @@ def test_a_task_whose_worker_is_killed_mid_task_is_redelivered_with_the_same_res
     first = start_worker(queue, **fast)
     with snapshots_locked():
         result = sender().send_task("monitoring.recompute_cells", args=[AS_OF.isoformat()], queue=queue)
-        wait_until_blocked(timeout=30)  # a loaded machine starts a worker slowly
+        wait_until_blocked(queue, timeout=30)  # a loaded machine starts a worker slowly
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
     assert not CellSnapshot.objects.exists()  # nothing was written by the killed run

@@ -105,12 +105,20 @@ def other_session():
         other.close()
 
 
-def wait_until_blocked(timeout: float = 4.0) -> None:
-    """Until the worker waits on a lock (PostgreSQL shows it; SQLite: after its reads)."""
-    if connection.vendor == "sqlite":
-        time.sleep(3)
-        return
+def wait_until_blocked(queue: str, timeout: float = 4.0) -> None:
+    """Until the worker waits on a lock (PostgreSQL shows it; SQLite: once the worker has taken
+    the task off ``queue``, and a moment for its reads)."""
     deadline = time.monotonic() + timeout
+    if connection.vendor == "sqlite":
+        # Not a fixed pause: on a loaded machine (xdist workers) a worker may take longer to
+        # start than the pause, and would then be killed before it held the task.
+        broker = redis.Redis.from_url(BROKER_URL)
+        while broker.llen(queue) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if broker.llen(queue):
+            pytest.fail("the worker never took the task")
+        time.sleep(2)
+        return
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
             cursor.execute(
