@@ -1,7 +1,19 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from dispatch.models import DeliveryCentre, Engineer, EngineerSkill, Escalation, HotlineRequest, TimeOff, WorkingHours
+from dispatch.models import (
+    Booking,
+    DeliveryCentre,
+    Engineer,
+    EngineerSkill,
+    Escalation,
+    HotlineRequest,
+    Rating,
+    TimeOff,
+    WorkingHours,
+    WorkOrder,
+    WorkOrderSkill,
+)
 from presales.admin import ServiceWrittenMixin
 
 
@@ -47,3 +59,39 @@ class HotlineRequestAdmin(ServiceWrittenMixin, SimpleHistoryAdmin):
     # Asked and answered through dispatch.hotline; the admin only reads them.
     list_display = ["__str__", "solution", "urgency", "status", "engineer", "requested_at", "answered_at"]
     list_filter = ["status", "urgency", "solution"]
+
+
+class WorkOrderSkillInline(admin.TabularInline):
+    model = WorkOrderSkill
+    extra = 0
+    can_delete = False
+    readonly_fields = ["skill", "min_level"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+# Opened, filled and cancelled through dispatch.work_orders and dispatch.bookings (locks, the
+# exclusion constraint, budget reservations and charges): the admin reads them and their history.
+@admin.register(WorkOrder)
+class WorkOrderAdmin(ServiceWrittenMixin, SimpleHistoryAdmin):
+    list_display = ["__str__", "opportunity", "stage", "solution", "engineers_needed", "desired_start", "cancelled_at"]
+    list_filter = ["stage", "solution"]
+    list_select_related = ["opportunity", "solution"]
+    search_fields = ["key", "opportunity__name"]
+    inlines = [WorkOrderSkillInline]
+
+
+@admin.register(Booking)
+class BookingAdmin(ServiceWrittenMixin, SimpleHistoryAdmin):
+    list_display = ["id", "work_order", "engineer", "status", "start", "end", "cost", "charged"]
+    list_filter = ["status"]
+    list_select_related = ["work_order", "engineer__user"]
+    search_fields = ["engineer__user__username", "work_order__opportunity__name"]
+
+
+@admin.register(Rating)
+class RatingAdmin(ServiceWrittenMixin, SimpleHistoryAdmin):
+    # Given and corrected by the rep (dispatch.bookings); corrections are the history.
+    list_display = ["booking", "score", "rated_by", "rated_at", "updated_at"]
+    list_select_related = ["booking", "rated_by"]

@@ -17,6 +17,9 @@ class ServiceWrittenMixin:
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a delete is a write too (a booking's reservation, a grab order's invitations)
+
 
 @admin.register(Region, Skill)
 class CodedAdmin(SimpleHistoryAdmin):
