@@ -217,9 +217,10 @@ class RecordPeriodForm(forms.Form):
 # --- Work orders -------------------------------------------------------------------------------
 
 
-class WorkOrderForm(forms.Form):
-    """The rep's request: what kind of help, for when, how many engineers. The service holds the
-    limits (engineers needed, skills, hours, the window), so a refusal names the field."""
+class RequestForm(forms.Form):
+    """What every call for help names — the opportunity, its stage, the activity and the solution —
+    shared by the work-order form and the grab-order form (grabbing.forms). The caller gives the
+    opportunities the rep may choose."""
 
     opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=None, empty_label=None)
     stage = forms.ChoiceField(label=_("Presales stage"), choices=STAGE_CHOICES)
@@ -231,6 +232,12 @@ class WorkOrderForm(forms.Form):
         required=False,
         empty_label=_("The opportunity's solution"),
     )
+
+
+class WorkOrderForm(RequestForm):
+    """The rep's request: what kind of help, for when, how many engineers. The service holds the
+    limits (engineers needed, skills, hours, the window), so a refusal names the field."""
+
     resource_type = forms.ChoiceField(label=_("Resource type"), required=False)
     grade = forms.ChoiceField(label=_("Grade"), required=False)
     engineers_needed = forms.IntegerField(

@@ -6,29 +6,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.forms import LEVEL_CHOICES
-from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage
+from dispatch.forms import LEVEL_CHOICES, RequestForm
 from presales.inputs import BoundedDateField, IdField
-from presales.models import Region, Skill, Solution
+from presales.models import Region, Skill
 
 DEFAULT_UPLIFT = 50
 
 
-class GrabOrderForm(forms.Form):
+class GrabOrderForm(RequestForm):
     # The work order this call fills; without one, posting opens a work order for it.
     work_order = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
-    opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=None, empty_label=None)
-    stage = forms.ChoiceField(
-        label=_("Presales stage"), choices=[(s.value, s.label) for s in PresalesStage if s in DISPATCHABLE_STAGES]
-    )
-    activity = forms.ChoiceField(label=_("Activity"), choices=Activity.choices)
-    solution = forms.ModelChoiceField(
-        label=_("Solution"),
-        queryset=Solution.objects.all(),
-        to_field_name="code",
-        required=False,
-        empty_label=_("The opportunity's solution"),
-    )
     skills = forms.ModelMultipleChoiceField(
         label=_("Required skills"),
         queryset=Skill.objects.all(),

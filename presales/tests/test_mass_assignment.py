@@ -902,9 +902,10 @@ def test_objects_without_an_update_endpoint_refuse_put_and_patch(world, name, me
 
 # --- the admin -------------------------------------------------------------------------------
 
-# The admin edits reference data, people and configuration. A workflow's objects (escalations,
-# hotline requests, grab orders with their invitations and questions) move only through their
-# services, which check, lock, book and notify; their admin pages only read.
+# The admin edits reference data, people and configuration (the monitoring policy and plans). A
+# workflow's objects (work orders, bookings, ratings, alerts, escalations, hotline requests, grab
+# orders with their invitations and questions) move only through their services, which check,
+# lock, book and notify; their admin pages only read.
 ADMIN_EDITS = {
     "auth.Group",
     "authtoken.TokenProxy",
@@ -920,6 +921,8 @@ ADMIN_EDITS = {
     "budgeting.Attainment",
     "dispatch.Engineer",
     "dispatch.DeliveryCentre",
+    "monitoring.MonitoringPolicy",
+    "monitoring.ContingencyPlan",
 }
 
 
