@@ -85,7 +85,7 @@ def opportunity_visibility(*, opportunity: Opportunity, viewer: User, now: dt.da
     """
     now = now or timezone.now()
     bookings = Booking.objects.filter(work_order__opportunity=opportunity)
-    own_only = _sees_only_own_part(opportunity, viewer)
+    own_only = sees_only_own_part(opportunity, viewer)
     if own_only:
         bookings = bookings.filter(engineer__user=viewer)
     records = _engineer_records(bookings)
@@ -100,7 +100,11 @@ def opportunity_visibility(*, opportunity: Opportunity, viewer: User, now: dt.da
     return Visibility(opportunity, records, dispatches, spent, reserved)
 
 
-def _sees_only_own_part(opportunity: Opportunity, viewer: User) -> bool:
+def sees_only_own_part(opportunity: Opportunity, viewer: User) -> bool:
+    """Whether ``viewer`` sees only their own part of the opportunity's work — their bookings,
+    and no money — on its page, in the visibility API and in the bookings API alike: everyone but
+    its rep, an admin, a manager of its region and the delivery-centre lead of its solution for
+    A/B work. Costs a query only for a viewer holding a manager's or a lead's role."""
     if viewer.pk == opportunity.owner_id or viewer.has_role(Role.ADMIN):
         return False
     if (
@@ -293,7 +297,7 @@ def opportunity_timeline(*, opportunity: Opportunity, viewer: User) -> Timeline:
     and formats in Python: a page with hundreds of bars must still render in well under 100 ms.
     """
     bookings = Booking.objects.filter(work_order__opportunity=opportunity, status__in=HOLDING_STATUSES)
-    if _sees_only_own_part(opportunity, viewer):
+    if sees_only_own_part(opportunity, viewer):
         bookings = bookings.filter(engineer__user=viewer)
     values = list(
         bookings.order_by("engineer__user__display_name", "engineer_id", "start").values_list(
@@ -327,7 +331,7 @@ COMMENTS_FETCHED = 100  # bounds the one query however many ratings the opportun
 def opportunity_rating_comments(*, opportunity: Opportunity, viewer: User) -> dict[int, list[Rating]]:
     """The latest rating comments per engineer id, newest first (one query)."""
     ratings = Rating.objects.filter(booking__work_order__opportunity=opportunity).exclude(comment="")
-    if _sees_only_own_part(opportunity, viewer):
+    if sees_only_own_part(opportunity, viewer):
         ratings = ratings.filter(booking__engineer__user=viewer)
     comments: dict[int, list[Rating]] = {}
     ratings = ratings.select_related("booking").only("score", "comment", "rated_at", "booking__engineer_id")

@@ -10,9 +10,10 @@ from dispatch.delay import Delay
 from dispatch.eligibility import REASON_LABELS
 from dispatch.models import Booking, BookingStatus, Engineer, WorkOrder
 from dispatch.selectors import booking_delay
+from dispatch.visibility import sees_only_own_part
 from dispatch.work_order_selectors import work_orders_visible_to
 from presales.api.fields import AwareDateTimeField, AwareQueryDateTimeField, StrictPrimaryKeyRelatedField
-from presales.choices import Activity, PresalesStage, Role
+from presales.choices import Activity, PresalesStage
 from presales.models import Opportunity
 from presales.selectors import opportunity_list
 
@@ -236,11 +237,10 @@ class BookingSerializer(serializers.ModelSerializer):
     def _shows_money(self, booking: Booking) -> bool:
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        if user is None:
+        # Whoever else may see a booking (bookings_visible_to) directs or pays for its work.
+        if user is None or booking.engineer.user_id != user.pk:
             return True
-        if booking.engineer.user_id != user.pk:
-            return True
-        return booking.work_order.opportunity.owner_id == user.pk or user.has_role(Role.MANAGER, Role.ADMIN)
+        return not sees_only_own_part(booking.work_order.opportunity, user)
 
     def _money(self, booking: Booking, value):
         if value is None or not self._shows_money(booking):
