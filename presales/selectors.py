@@ -31,7 +31,3 @@ def customer_list(*, user: User) -> QuerySet[Customer]:
     if not user.is_authenticated:
         return Customer.objects.none()
     return Customer.objects.select_related("region")
-
-
-def user_regions_codes(*, user: User) -> list[str]:
-    return sorted(user.regions.values_list("code", flat=True))

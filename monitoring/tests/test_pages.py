@@ -14,14 +14,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from dispatch.models import DeliveryCentre, Engineer
+from dispatch.models import Engineer
 from monitoring import services, views
 from monitoring.models import Alert, AlertKind, AlertStatus, CellSnapshot, CellStatus
-from monitoring.selectors import day_end, opportunity_grid
+from monitoring.selectors import day_end
 from monitoring.tasks import recompute_cells
-from presales.choices import ProjectClass, Role
+from presales.choices import Role
 from presales.models import OutboxTask, Solution
-from presales.tests.factories import CustomerFactory, OpportunityFactory, RegionFactory, SolutionFactory, make_user
+from presales.tests.factories import RegionFactory, SolutionFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -449,60 +449,6 @@ def test_dashboard_queries_do_not_grow_with_cells_or_alerts(client, admin_user, 
             for kind in AlertKind.values:
                 alert(region, solution, kind, acknowledged_by=lead, status=AlertStatus.ACKNOWLEDGED)
     assert count_queries(client, admin_user) == few
-
-
-# --- The old opportunity grid (kept as a selector) ---------------------------------------------
-
-
-@pytest.fixture
-def deals(north, east, rep, other_rep):
-    """North: 2 × A, 1 × B; east: 1 × A. Solution C has none."""
-    a, b, _c = SolutionFactory(code="A"), SolutionFactory(code="B"), SolutionFactory(code="C")
-    east_rep = make_user("east_rep", roles=[Role.SALES], regions=[east])
-    north_customer, east_customer = CustomerFactory(region=north), CustomerFactory(region=east)
-    OpportunityFactory(owner=rep, customer=north_customer, solution=a)
-    OpportunityFactory(owner=other_rep, customer=north_customer, solution=a)
-    OpportunityFactory(owner=rep, customer=north_customer, solution=b, project_class=ProjectClass.A)
-    OpportunityFactory(owner=east_rep, customer=east_customer, solution=a)
-
-
-def table(grid) -> dict[str, list[int]]:
-    return {row.region.code: row.counts for row in grid.rows}
-
-
-def test_manager_grid_covers_their_regions_and_all_solutions(manager, deals):
-    grid = opportunity_grid(user=manager)
-    assert [solution.code for solution in grid.solutions] == ["A", "B", "C"]
-    assert table(grid) == {"north": [2, 1, 0]}
-    assert (grid.totals, grid.total) == ([2, 1, 0], 3)
-
-
-def test_other_manager_sees_only_their_region(other_manager, deals):
-    assert table(opportunity_grid(user=other_manager)) == {"east": [1, 0, 0]}
-
-
-def test_admin_opportunity_grid_has_every_region(admin_user, deals):
-    RegionFactory(code="west")
-    grid = opportunity_grid(user=admin_user)
-    assert table(grid) == {"east": [1, 0, 0], "north": [2, 1, 0], "west": [0, 0, 0]}
-    assert grid.total == 4
-
-
-def test_lead_counts_only_the_work_their_role_covers(lead, deals):
-    # A lead directs their delivery centre's solution's A/B work: nothing before they lead one;
-    # then the class-A opportunity of that solution.
-    assert table(opportunity_grid(user=lead)) == {"north": [0, 0, 0]}
-    DeliveryCentre.objects.create(solution=Solution.objects.get(code="B"), name="B centre", lead=lead)
-    assert table(opportunity_grid(user=lead)) == {"north": [0, 1, 0]}
-
-
-def test_counts_are_one_aggregated_query(admin_user, deals):
-    opportunity_grid(user=admin_user)  # warm the role cache
-    with CaptureQueriesContext(connection) as queries:
-        opportunity_grid(user=admin_user)
-    counted = [q["sql"] for q in queries.captured_queries if "COUNT" in q["sql"].upper()]
-    assert len(counted) == 1
-    assert len(queries.captured_queries) == 3  # regions, solutions, counts
 
 
 @pytest.mark.parametrize(
