@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from budgeting.models import Budget, LedgerEntry, LedgerKind, SalesTarget
 from budgeting.selectors import allocation_for
 from presales.choices import Role
-from presales.db import timeouts_refused
+from presales.db import lock
 from presales.exceptions import BudgetExceeded, InvalidState, PermissionDenied, ValidationFailed
 from presales.models import User
 from presales.money import ZERO, money
@@ -25,8 +25,7 @@ from presales.periods import Quarter
 
 
 def _locked(budget_id: int) -> Budget:
-    with timeouts_refused():
-        return Budget.objects.select_for_update().select_related("owner").get(pk=budget_id)
+    return lock(Budget.objects.select_related("owner"), pk=budget_id)
 
 
 def _append(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from budgeting.ledger import budget_recompute
 from budgeting.models import Attainment, Budget, BudgetPolicy, SalesTarget
 from presales.choices import CustomerTier, Role
+from presales.db import lock, lock_if_any
 from presales.exceptions import PermissionDenied, ValidationFailed
 from presales.models import User
 from presales.periods import Quarter
@@ -34,7 +35,7 @@ def budget_policy_update(*, by: User | None, **fields: Decimal) -> BudgetPolicy:
     unknown = sorted(set(fields) - POLICY_FIELDS)
     if unknown:
         raise ValidationFailed(fields={name: [_("Not a budget policy setting.")] for name in unknown})
-    policy = BudgetPolicy.objects.select_for_update().get(pk=BudgetPolicy.current().pk)
+    policy = lock(BudgetPolicy.objects.all(), pk=BudgetPolicy.current().pk)
     for name, value in fields.items():
         setattr(policy, name, value)
     if policy.attainment_max < policy.attainment_min:
@@ -76,7 +77,7 @@ def _require_rep(rep: User) -> None:
 
 def _put(model: type[models.Model], *, lookup: dict, values: dict) -> models.Model:
     """Create or update the one row matching ``lookup``, locked while it changes."""
-    row = model.objects.select_for_update().filter(**lookup).first() or model(**lookup)
+    row = lock_if_any(model.objects.all(), **lookup) or model(**lookup)
     for name, value in values.items():
         setattr(row, name, value)
     row.full_clean()

@@ -29,7 +29,7 @@ from dispatch.tasks import notify_engineer
 from dispatch.work_order_status import WorkOrderStatus, work_order_status_at
 from dispatch.work_orders import check_fillable, lock_work_order, work_order_create
 from presales.choices import Role
-from presales.db import timeouts_refused
+from presales.db import lock
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, SlotUnavailable, ValidationFailed
 from presales.models import Opportunity, Rate, User
 from presales.money import money
@@ -69,13 +69,7 @@ def _reserve(*, budget: Budget, amount: Decimal, booking_id: int, by: User, reas
 def lock_engineer(engineer: Engineer) -> Engineer:
     """The engineer's row, locked until the transaction ends: bookings of one engineer are serialised here."""
     try:
-        with timeouts_refused():
-            return (
-                Engineer.objects.select_for_update(of=("self",))
-                .select_related("user")
-                .prefetch_related("working_hours")
-                .get(pk=engineer.pk)
-            )
+        return lock(Engineer.objects.select_related("user").prefetch_related("working_hours"), pk=engineer.pk)
     except Engineer.DoesNotExist as error:
         raise NotFound(_("Engineer not found.")) from error
 
@@ -201,12 +195,7 @@ def booking_create(
 
 
 def _locked_booking(booking: Booking) -> Booking:
-    with timeouts_refused():
-        return (
-            Booking.objects.select_for_update(of=("self",))
-            .select_related("engineer__user", "work_order__opportunity", "budget")
-            .get(pk=booking.pk)
-        )
+    return lock(Booking.objects.select_related("engineer__user", "work_order__opportunity", "budget"), pk=booking.pk)
 
 
 def _require_status(booking: Booking, *allowed: str) -> None:
@@ -494,7 +483,7 @@ def booking_rating_correct(
     now = now or timezone.now()
     booking = _locked_booking(booking)
     try:
-        rating = Rating.objects.select_for_update().get(booking=booking)
+        rating = lock(Rating.objects.all(), booking=booking)
     except Rating.DoesNotExist as error:
         raise InvalidState(_("The booking has not been rated yet; rate it first.")) from error
     rating.booking = booking

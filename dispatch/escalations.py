@@ -18,6 +18,7 @@ from dispatch.eligibility import DELIVERY_CENTRE_CLASSES, open_escalation
 from dispatch.models import Escalation, EscalationStatus
 from dispatch.tasks import notify_escalation
 from presales.choices import Role
+from presales.db import lock
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from presales.models import Opportunity, User
 from presales.outbox import enqueue
@@ -75,9 +76,7 @@ def escalation_request(
 
 
 def _locked_pending(escalation: Escalation, by: User) -> Escalation:
-    escalation = (
-        Escalation.objects.select_for_update(of=("self",)).select_related("opportunity__region").get(pk=escalation.pk)
-    )
+    escalation = lock(Escalation.objects.select_related("opportunity__region"), pk=escalation.pk)
     if not (
         by.has_role(Role.ADMIN)
         or (by.has_role(Role.MANAGER) and by.regions.filter(pk=escalation.opportunity.region_id).exists())

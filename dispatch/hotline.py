@@ -15,6 +15,7 @@ from dispatch.delay import record_response
 from dispatch.models import DeliveryCentre, HotlineRequest, HotlineStatus, HotlineUrgency, WorkOrder
 from dispatch.tasks import notify_hotline
 from presales.choices import Activity, Role
+from presales.db import lock
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from presales.models import Opportunity, Solution, User
 from presales.outbox import enqueue
@@ -96,7 +97,7 @@ def hotline_request(
 def hotline_answer(*, hotline: HotlineRequest, by: User, answer: str, now: dt.datetime | None = None) -> HotlineRequest:
     """The assigned on-duty engineer answers, once; the answer time is the response time."""
     now = now or timezone.now()
-    hotline = HotlineRequest.objects.select_for_update(of=("self",)).select_related("engineer").get(pk=hotline.pk)
+    hotline = lock(HotlineRequest.objects.select_related("engineer"), pk=hotline.pk)
     if hotline.engineer.user_id != by.pk:
         raise PermissionDenied(_("Only the engineer on duty for this request answers it."))
     answer = (answer or "").strip()

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from dispatch.models import MIDNIGHT, Engineer, EngineerSkill, TimeOff, WorkingHours
 from presales.choices import Role
+from presales.db import lock, lock_if_any
 from presales.exceptions import PermissionDenied, ValidationFailed
 from presales.models import Rate, Region, Skill, Solution, User
 
@@ -38,7 +39,7 @@ def engineer_upsert(
     if any(not 1 <= day <= 7 for day, _start, _end in working_hours):
         raise ValidationFailed(fields={"working_hours": [_("Weekdays are 1 (Monday) to 7 (Sunday).")]})
     working_hours = merge_working_hours(working_hours)
-    engineer = Engineer.objects.select_for_update().filter(user=user).first() or Engineer(user=user)
+    engineer = lock_if_any(Engineer.objects.all(), user=user) or Engineer(user=user)
     engineer.region, engineer.home_office, engineer.time_zone = region, home_office, time_zone
     engineer.resource_type, engineer.grade = resource_type, grade
     engineer.full_clean()
@@ -58,7 +59,7 @@ def engineer_rotate_calendar_token(*, engineer: Engineer, by: User) -> Engineer:
     """
     if engineer.user_id != by.pk and not by.has_role(Role.ADMIN):
         raise PermissionDenied(_("Only the engineer or an admin can renew the calendar link."))
-    engineer = Engineer.objects.select_for_update().get(pk=engineer.pk)
+    engineer = lock(Engineer.objects.all(), pk=engineer.pk)
     engineer.calendar_token = secrets.token_urlsafe()
     engineer.save(update_fields=["calendar_token"])
     return engineer

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from dispatch.checks import check_stage, check_window
 from dispatch.models import HOLDING_STATUSES, MAX_ENGINEERS_NEEDED, Engineer, WorkOrder, WorkOrderSkill
 from presales.choices import Role
-from presales.db import timeouts_refused
+from presales.db import lock
 from presales.exceptions import InvalidState, NotFound, ValidationFailed, WorkOrderStaffed
 from presales.models import Opportunity, Skill, Solution, User
 
@@ -135,12 +135,7 @@ def lock_work_order(work_order: WorkOrder) -> WorkOrder:
     """The work order's row, locked until the transaction ends: the bookings filling one work
     order are serialised here (the IMMEDIATE transaction on SQLite)."""
     try:
-        with timeouts_refused():
-            return (
-                WorkOrder.objects.select_for_update(of=("self",))
-                .select_related("opportunity__owner", "solution")
-                .get(pk=work_order.pk)
-            )
+        return lock(WorkOrder.objects.select_related("opportunity__owner", "solution"), pk=work_order.pk)
     except WorkOrder.DoesNotExist as error:
         raise NotFound(_("Work order not found.")) from error
 

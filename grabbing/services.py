@@ -29,6 +29,7 @@ from grabbing.models import MAX_UPLIFT, GrabOrder, GrabOrderStatus, Invitation, 
 from grabbing.selectors import grab_order_list
 from grabbing.tasks import notify_grabbed, notify_invited
 from presales.choices import Role
+from presales.db import lock
 from presales.exceptions import (
     AlreadyGrabbed,
     InvalidState,
@@ -323,11 +324,7 @@ def grab_order_post(
 
 
 def _locked(order: GrabOrder) -> GrabOrder:
-    return (
-        GrabOrder.objects.select_for_update(of=("self",))
-        .select_related("opportunity__owner", "winner__user")
-        .get(pk=order.pk)
-    )
+    return lock(GrabOrder.objects.select_related("opportunity__owner", "winner__user"), pk=order.pk)
 
 
 def _require_owner(order: GrabOrder, by: User) -> None:

@@ -29,6 +29,7 @@ from monitoring.models import (
 from monitoring.notifications import notify_alert_opened
 from monitoring.selectors import alert_list
 from presales.choices import Role
+from presales.db import lock, lock_if_any
 from presales.exceptions import InvalidState, NotFound, PermissionDenied
 from presales.models import Region, User
 from presales.outbox import enqueue
@@ -221,14 +222,14 @@ def _alert_shows(alert: Alert | None, found: Surge, end: dt.datetime) -> bool:
 def _upsert_snapshot(region_id, solution_id, end, values: dict, now) -> bool:
     key = {"region_id": region_id, "solution_id": solution_id, "window_end": end}
     with transaction.atomic():
-        snapshot = CellSnapshot.objects.select_for_update().filter(**key).first()
+        snapshot = lock_if_any(CellSnapshot.objects.all(), **key)
         if snapshot is None:
             try:
                 with transaction.atomic():
                     CellSnapshot.objects.create(**key, **values, computed_at=now)
                 return True
             except IntegrityError:  # a concurrent recompute wrote it first: compare with theirs
-                snapshot = CellSnapshot.objects.select_for_update().get(**key)
+                snapshot = lock(CellSnapshot.objects.all(), **key)
         if _same(snapshot, values):
             return False  # same figures: leave the row (and its computed_at) alone
         for name, value in values.items():
@@ -240,10 +241,10 @@ def _upsert_snapshot(region_id, solution_id, end, values: dict, now) -> bool:
 
 @transaction.atomic
 def _open_or_refresh(region_id, solution_id, kind, found: Surge, end) -> bool:
-    active = Alert.objects.select_for_update().filter(
-        region_id=region_id, solution_id=solution_id, kind=kind, status__in=ACTIVE_ALERT_STATUSES
+    # At most one active alert per cell and kind (monitoring_alert_one_active_per_cell_kind).
+    alert = lock_if_any(
+        Alert.objects.all(), region_id=region_id, solution_id=solution_id, kind=kind, status__in=ACTIVE_ALERT_STATUSES
     )
-    alert = active.first()
     if alert is not None:
         if end >= alert.window_end:
             alert.current, alert.baseline, alert.window_end, alert.cleared_at = (
@@ -297,7 +298,7 @@ def can_manage(*, user: User, region: Region) -> bool:
 
 
 def _locked_alert(alert: Alert, user: User) -> Alert:
-    alert = Alert.objects.select_for_update().select_related("region").get(pk=alert.pk)
+    alert = lock(Alert.objects.select_related("region"), pk=alert.pk)
     if not can_manage(user=user, region=alert.region):
         # A watcher of the region (a delivery-centre lead) sees the alert but does not handle it;
         # anyone else learns nothing of it.
