@@ -1,4 +1,5 @@
-"""Reads of engineers: the search reps run, and an engineer's own schedule."""
+"""Reads of engineers and bookings: the search reps run, the schedule board, the booking lists
+each user may see, and an engineer's own schedule."""
 
 import datetime as dt
 import functools
