@@ -3,9 +3,8 @@
 Garbage collection out of band. A request leaves some 2,500 objects in reference cycles
 (query expressions, model instances tied to their related objects, form fields), which only the
 cyclic collector frees. Left to itself it runs in the middle of requests, and every few dozen
-requests it runs a full collection over every object of the process: 60–150 ms on the 2-core
-machine of bench/, which was the search's tail (bench/search.py: p99 199 ms before this file,
-80 ms after; bench/README.md). Instead each worker
+requests it runs a full collection over every object of the process, which a client waits for
+(it was the search's p99 tail: bench/README.md, search item 5). Instead each worker
 - freezes what exists once the app is loaded (modules, settings, URL patterns: never garbage),
   so no collection walks it again;
 - collects after the response is sent: the young generation after every request, the middle

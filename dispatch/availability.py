@@ -21,8 +21,8 @@ from presales.money import money
 
 # The time windows the product takes, in one place: a booking or grab order lasts at least
 # MIN_WINDOW (shorter is a typo, billed 0.00 hours) and at most MAX_WINDOW, which also bounds the
-# search's free window: the free-window test's cost grows with the window's length (a year of
-# it ran past the worker's 120 s).
+# search's free window: the free-window test's cost grows with the window's length, and a
+# long window runs into the request's statement timeout (bench/README.md).
 MIN_WINDOW = dt.timedelta(minutes=15)
 MAX_WINDOW = dt.timedelta(days=31)
 
@@ -134,7 +134,7 @@ def free_window_filter(start: dt.datetime, end: dt.datetime, time_zones: Iterabl
     # NOT IN over the distinct busy engineers, not NOT EXISTS: the set is found once through an
     # index and hashed (at most one row per engineer, so it always fits), and the plan cannot
     # turn into an index probe per engineer, which the planner chose when it misjudged how many
-    # engineers the working-hours test keeps (measured in bench/: 35 → 170 ms).
+    # engineers the working-hours test keeps (bench/README.md, search item 1).
     away = overlapping(TimeOff.objects.all(), start, end)
     return in_hours & ~Q(pk__in=engineer_ids(_bookings_overlapping(start, end))) & ~Q(pk__in=engineer_ids(away))
 
@@ -149,7 +149,7 @@ def _bookings_overlapping(start: dt.datetime, end: dt.datetime) -> QuerySet[Book
 
     On PostgreSQL as ``tstzrange(start, end) && window`` with ``status <> 'cancelled'``: the very
     expression and predicate of the GiST index (migration 0007), which the plain
-    ``start < b AND end > a`` cannot use — measured in bench/: seconds per search without it.
+    ``start < b AND end > a`` cannot use; without it the search probes every engineer.
     """
     if connection.vendor == "postgresql":
         return (

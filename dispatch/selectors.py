@@ -1,4 +1,5 @@
-"""Reads of engineers: the search reps run, and an engineer's own schedule."""
+"""Reads of engineers and bookings: the search reps run, the schedule board, the booking lists
+each user may see, and an engineer's own schedule."""
 
 import datetime as dt
 import functools
@@ -99,8 +100,8 @@ def engineer_search(
     qs = Engineer.objects.filter(is_active=True)
     # Each criterion on a related table is "id IN (the distinct engineers that meet it)": found
     # once through an index, and its size known to the planner, which then joins it by hash.
-    # As EXISTS it was an index probe per engineer, planned from a poor estimate of how many the
-    # free-window test keeps (measured in bench/: 28 -> 13 ms of SQL for one skill).
+    # EXISTS would be an index probe per engineer, planned from a poor estimate of how many the
+    # free-window test keeps (bench/README.md, search item 4).
     if solution is not None:
         qs = qs.filter(pk__in=engineer_ids(Engineer.solutions.through.objects.filter(solution=solution)))
     required = [(skill, min_level or 1) for skill in skills] + list(skill_levels)
@@ -172,7 +173,7 @@ def attach_display_lists(engineers: dict[int, Engineer]) -> None:
 
 def _with_match_score(qs: QuerySet[Engineer], *, skills: Sequence[Skill], preferred_regions) -> QuerySet[Engineer]:
     # The rate card is small: read it once and inline it as CASE expressions, instead of a
-    # correlated subquery that the score would repeat per engineer (measured in bench/).
+    # correlated subquery that the score would repeat per engineer.
     hourly_rate, cost_fit = _rate_card_expressions(
         tuple(Rate.objects.values_list("resource_type", "grade", "hourly_rate"))
     )
@@ -212,9 +213,8 @@ def _with_match_score(qs: QuerySet[Engineer], *, skills: Sequence[Skill], prefer
             cost_fit=ExpressionWrapper(cost_fit, output_field=FloatField()),
         )
         .alias(
-            # Ranked by the exact score, shown rounded: rounding is decimal arithmetic, which cost a
-            # fifth of the search while every match was ranked by it (measured in bench/); now
-            # PostgreSQL rounds after the sort, only the page's rows.
+            # Ranked by the exact score, shown rounded: rounding is decimal arithmetic, too dear
+            # to run on every match, so PostgreSQL rounds after the sort, only the page's rows.
             match_rank=F("skill_fit") * weights["skill"]
             + F("rating_fit") * weights["rating"]
             + F("region_fit") * weights["region"]
@@ -323,7 +323,8 @@ def with_work_order_delay(qs: QuerySet[Booking]) -> QuerySet[Booking]:
 def with_own_work_order_delay(booking: Booking) -> Booking:
     """A booking just made by ``booking_create`` opened its own work order, so it is that work
     order's first holding booking: what ``with_work_order_delay`` annotates is its own start.
-    Saves re-reading it through that 9-table join (a third of a booking request in bench/)."""
+    Saves re-reading it through that 9-table join, the dearest part of a booking request
+    after the booking itself (bench/README.md, booking finding 1)."""
     booking.work_order_first_start = booking.start
     return booking
 

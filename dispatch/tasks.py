@@ -1,4 +1,4 @@
-"""Dispatch's background work: telling engineers about their bookings."""
+"""Dispatch's background work: the emails about bookings, escalations and hotline questions."""
 
 from celery import shared_task
 

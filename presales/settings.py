@@ -142,8 +142,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
     # Fail fast instead of queueing forever behind a stuck lock; services map it to 409.
-    # JIT off: on the search's queries PostgreSQL spent more time compiling than running
-    # (2.2 s vs 0.17 s measured in bench/); OLTP queries here never gain from it.
+    # JIT off: on the search's queries PostgreSQL spent more time compiling than running them
+    # (bench/README.md, search finding 2); OLTP queries here never gain from it.
     # statement_timeout: no query outlives the request that asked for it (a gunicorn worker is
     # killed at 120 s, but PostgreSQL would keep running its query); a cancelled statement is a
     # 503 busy (presales/db.py). Celery workers and management commands set their own at start.
