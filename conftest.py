@@ -74,6 +74,19 @@ def _seed_again() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _eager_results_may_be_joined():
+    # Celery marks "a task is running here, joining a result would block" in one process-wide
+    # flag, set and restored around each eager task; eager tasks run at once in several threads
+    # (the concurrency tests) can restore it in the wrong order and leave it set, and every
+    # later ``.get()`` in that process then raises "Never call result.get() within a task!".
+    # Under xdist a worker's later tests meet it; each test starts with the flag as a fresh
+    # process has it.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     # Throttle counters and other cached state must not leak between tests.
     cache.clear()
