@@ -8,6 +8,7 @@ import os
 import pytest
 from django.core.cache import cache
 from django.db import transaction
+from pytest_django.fixtures import validate_django_db
 from rest_framework.test import APIClient
 
 from presales.choices import Role
@@ -32,6 +33,7 @@ def pytest_collection_modifyitems(config, items):
 # contingency plans, scenario_files.SEEDED_BY_MIGRATIONS). They are seeded again as the
 # migration seeds them.
 _db_blocker = None
+SEEDING_MIGRATION = ("monitoring", "0002_default_plans")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -41,9 +43,14 @@ def _keep_db_blocker(django_db_blocker):
 
 
 def _flushes_database(item) -> bool:
+    """pytest-django's own rule for a TransactionTestCase (its _django_db_helper)."""
     marker = item.get_closest_marker("django_db")
-    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
-    return transactional or bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+    if marker is not None:
+        transaction_wanted, reset_sequences, *_rest = validate_django_db(marker)
+        if transaction_wanted or reset_sequences:
+            return True
+    flushing = {"transactional_db", "live_server", "django_db_reset_sequences"}
+    return bool(flushing & set(getattr(item, "fixturenames", ())))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -63,9 +70,6 @@ def _models_as_the_seeding_migration_saw_them():
     from django.db.migrations.loader import MigrationLoader
 
     return MigrationLoader(connection).project_state(SEEDING_MIGRATION).apps
-
-
-SEEDING_MIGRATION = ("monitoring", "0002_default_plans")
 
 
 def _seed_again() -> None:

@@ -224,7 +224,8 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["post"], filter_backends=[])
     def cancel(self, request: Request, pk=None) -> Response:
         """The rep calls it off: its bookings not yet started are cancelled and their reservations
-        released, in one transaction. 409 ``invalid_state`` when it is already cancelled or done."""
+        released, and its grab orders still open or grabbed are called off, in one transaction.
+        409 ``invalid_state`` when it is already cancelled or done."""
         work_order = self.get_object()
         data = CancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -29,15 +29,8 @@ def booking(rep, north, solution_a, engineer_user):
 
 
 def _policy_form(policy: MonitoringPolicy, **changes) -> dict:
-    fields = [
-        "window_days",
-        "baseline_windows",
-        "response_limit_hours",
-        "surge_factor",
-        "surge_min_increase",
-        "severe_ratio",
-        "slight_ratio",
-    ]
+    """The change form as the admin renders it: every threshold, then the changes."""
+    fields = [field.name for field in MonitoringPolicy._meta.concrete_fields if not field.primary_key]
     return {name: getattr(policy, name) for name in fields} | changes
 
 
