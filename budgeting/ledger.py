@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from budgeting.models import Budget, LedgerEntry, LedgerKind, SalesTarget
 from budgeting.selectors import allocation_for
-from presales.choices import Role
+from presales import access
 from presales.db import lock
 from presales.exceptions import BudgetExceeded, InvalidState, PermissionDenied, ValidationFailed
 from presales.models import User
@@ -206,9 +206,7 @@ def budget_settle(*, budget: Budget, booking_id: int, amount, by: User | None, r
 
 
 def can_adjust(*, user: User, budget: Budget) -> bool:
-    if user.has_role(Role.ADMIN):
-        return True
-    return user.has_role(Role.MANAGER) and budget.owner.regions.filter(pk__in=user.regions.all()).exists()
+    return access.is_admin(user) or access.manages_rep(user, budget.owner)
 
 
 @transaction.atomic

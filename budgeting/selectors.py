@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet, Sum
 
 from budgeting.models import Attainment, Budget, BudgetPolicy, LedgerEntry, SalesTarget
-from presales.choices import CustomerTier, Role
+from presales import access
+from presales.choices import CustomerTier
 from presales.models import User
 from presales.money import ZERO, money
 from presales.periods import Quarter
@@ -61,11 +62,11 @@ def budget_list(*, user: User, period: str | None = None) -> QuerySet[Budget]:
         qs = qs.filter(period=period)
     if not user.is_authenticated:
         return qs.none()
-    if user.has_role(Role.ADMIN):
+    if access.is_admin(user):
         return qs
     visible = Q(owner=user)
-    if user.has_role(Role.MANAGER):
-        visible |= Q(owner__regions__in=user.regions.all())
+    if access.is_manager(user):
+        visible |= Q(owner__regions__in=access.managed_regions(user))
     return qs.filter(visible).distinct()
 
 

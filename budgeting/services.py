@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from budgeting.ledger import budget_recompute
 from budgeting.models import Attainment, Budget, BudgetPolicy, SalesTarget
-from presales.choices import CustomerTier, Role
+from presales import access
+from presales.choices import CustomerTier
 from presales.db import lock, lock_if_any
 from presales.exceptions import PermissionDenied, ValidationFailed
 from presales.models import User
@@ -30,7 +31,7 @@ def budget_policy_update(*, by: User | None, **fields: Decimal) -> BudgetPolicy:
     Budgets of past quarters keep their allocation: like the frozen rate of a booking, a rule
     change never reprices closed history.
     """
-    if by is not None and not by.has_role(Role.ADMIN):
+    if by is not None and not access.is_admin(by):
         raise PermissionDenied(_("Only administrators change the budget policy."))
     unknown = sorted(set(fields) - POLICY_FIELDS)
     if unknown:
@@ -71,7 +72,7 @@ def attainment_set(*, rep: User, period: str, attainment: Decimal) -> Attainment
 
 
 def _require_rep(rep: User) -> None:
-    if not rep.has_role(Role.SALES):
+    if not access.is_rep(rep):
         raise ValidationFailed(fields={"rep": [_("%(user)s is not a sales rep.") % {"user": rep.username}]})
 
 

@@ -13,7 +13,8 @@ from budgeting.forms import AdjustForm
 from budgeting.ledger import budget_adjust, can_adjust
 from budgeting.models import LedgerKind
 from budgeting.selectors import budget_list, budget_periods, budget_summary, ledger_for, sales_targets_by_quarter
-from presales.choices import CustomerTier, Role
+from presales import access
+from presales.choices import CustomerTier
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
 from presales.feedback import message_refusal
@@ -52,7 +53,7 @@ def _ledger_context(request, budget) -> dict:
     }
 
 
-@role_required(Role.SALES)
+@role_required(*access.REPS)
 def mine(request):
     period = _period(request)
     budget = budget_list(user=request.user, period=period).filter(owner=request.user).first()
@@ -68,14 +69,14 @@ def mine(request):
     return render(request, "budgeting/mine.html", context)
 
 
-@role_required(Role.SALES, Role.MANAGER, Role.ADMIN)
+@role_required(*access.REPS_MANAGERS_AND_ADMINS)
 def detail(request, pk):
     budget = get_object_or_404(budget_list(user=request.user), pk=pk)
     context = {"budget": budget, "period": budget.period, **_ledger_context(request, budget)}
     return render(request, "budgeting/detail.html", context)
 
 
-@role_required(Role.SALES, Role.MANAGER, Role.ADMIN)
+@role_required(*access.REPS_MANAGERS_AND_ADMINS)
 def ledger_csv(request, pk):
     budget = get_object_or_404(budget_list(user=request.user), pk=pk)
     entries = LedgerPageFilter(request.GET, queryset=ledger_for(budget=budget)).qs
@@ -98,7 +99,7 @@ def ledger_csv(request, pk):
     )
 
 
-@role_required(Role.MANAGER, Role.ADMIN)
+@role_required(*access.MANAGERS_AND_ADMINS)
 def team(request):
     period = _period(request)
     budgets = budget_list(user=request.user, period=period).exclude(owner=request.user)
@@ -115,7 +116,7 @@ def team(request):
 
 
 @require_POST
-@role_required(Role.MANAGER, Role.ADMIN)
+@role_required(*access.MANAGERS_AND_ADMINS)
 def adjust(request, pk):
     budget = get_object_or_404(budget_list(user=request.user), pk=pk)
     back = f"{reverse('budgeting:team')}?{urlencode({'period': budget.period})}"

@@ -28,7 +28,7 @@ from dispatch.signals import work_order_cancelled
 from dispatch.tasks import notify_engineer
 from dispatch.work_order_status import WorkOrderStatus, work_order_status_at
 from dispatch.work_orders import check_fillable, lock_work_order, work_order_create
-from presales.choices import Role
+from presales import access
 from presales.db import lock
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, SlotUnavailable, ValidationFailed
 from presales.models import Opportunity, Rate, User
@@ -124,7 +124,7 @@ def booking_create(
         stage, activity = stage or work_order.stage, activity or work_order.activity
     if opportunity is None:
         raise ValidationFailed(fields={"opportunity": [_("Choose the opportunity.")]})
-    if opportunity.owner_id != by.pk and not by.has_role(Role.ADMIN):
+    if not access.owns_opportunity_or_admin(by, opportunity):
         raise NotFound(_("Opportunity not found."))
     check_window(start, end, now=now, allow_past=allow_past)
     check_stage(opportunity, stage, activity)
@@ -206,11 +206,11 @@ def _require_status(booking: Booking, *allowed: str) -> None:
 
 
 def _is_owner(user: User, booking: Booking) -> bool:
-    return booking.work_order.opportunity.owner_id == user.pk
+    return access.owns_opportunity(user, booking.work_order.opportunity)
 
 
 def _is_engineer(user: User, booking: Booking) -> bool:
-    return booking.engineer.user_id == user.pk
+    return access.is_booked_engineer(user, booking)
 
 
 @transaction.atomic
@@ -232,7 +232,7 @@ def booking_cancel(*, booking: Booking, by: User, reason: str = "", now: dt.date
     """The rep calls it off before it starts: the slot frees up and the reservation is released."""
     now = now or timezone.now()
     booking = _locked_booking(booking)
-    if not (_is_owner(by, booking) or by.has_role(Role.ADMIN)):
+    if not (_is_owner(by, booking) or access.is_admin(by)):
         raise PermissionDenied(_("Only the opportunity's owner cancels a booking."))
     _require_status(booking, *OPEN_STATUSES)
     if booking.start <= now:
@@ -263,7 +263,7 @@ def work_order_cancel(
     see the work order first) or InvalidState (already cancelled, or done)."""
     now = now or timezone.now()
     work_order = lock_work_order(work_order)
-    if work_order.opportunity.owner_id != by.pk and not by.has_role(Role.ADMIN):
+    if not access.owns_opportunity_or_admin(by, work_order.opportunity):
         raise PermissionDenied(_("Only the opportunity's owner cancels a work order."))
     if work_order.cancelled_at is not None:
         raise InvalidState(_("The work order is already cancelled."))
@@ -399,7 +399,7 @@ def booking_reassign(*, booking: Booking, by: User, engineer: Engineer, now: dt.
     try:
         with transaction.atomic():
             old = _locked_booking(booking)
-            if not (leads_booking(by, old) or by.has_role(Role.ADMIN)):
+            if not (leads_booking(by, old) or access.is_admin(by)):
                 raise PermissionDenied(_("Only the lead of the solution's delivery centre reassigns A/B work."))
             _require_status(old, *OPEN_STATUSES)
             if old.start <= now:

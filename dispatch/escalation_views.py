@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from dispatch import escalations as services
 from dispatch.eligibility import DELIVERY_CENTRE_CLASSES
 from dispatch.models import EscalationStatus
-from presales.choices import Role
+from presales import access
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
 from presales.feedback import message_form_errors, message_refusal
@@ -42,19 +42,19 @@ class DecisionForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
 
 
-@role_required(Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)
+@role_required(*access.OPPORTUNITY_ROLES)
 def escalations(request):
     user = request.user
     form = None
-    if user.has_role(Role.SALES):
+    if access.is_rep(user):
         form = EscalationRequestForm(user=user, initial={"opportunity": request.GET.get("opportunity")})
     rows = services.escalations_visible_to(user).order_by("-requested_at", "-pk")[:100]
     context = {
         "form": form,
         "escalations": rows,
-        "can_decide": user.has_role(Role.MANAGER, Role.ADMIN),
+        "can_decide": access.is_manager_or_admin(user),
         "decided_region_ids": set(user.regions.values_list("pk", flat=True)),
-        "is_admin": user.has_role(Role.ADMIN),
+        "is_admin": access.is_admin(user),
         "pending": EscalationStatus.REQUESTED,
         "default_days": services.DEFAULT_PERIOD_DAYS,
     }
@@ -62,7 +62,7 @@ def escalations(request):
 
 
 @require_POST
-@role_required(Role.SALES)
+@role_required(*access.REPS)
 def escalation_request(request):
     form = EscalationRequestForm(request.POST, user=request.user)
     if not form.is_valid():
@@ -93,7 +93,7 @@ def _decide(request, pk, decide, success: str):
 
 
 @require_POST
-@role_required(Role.MANAGER, Role.ADMIN)
+@role_required(*access.MANAGERS_AND_ADMINS)
 def escalation_approve(request, pk):
     def approve(*, days, **kwargs):
         return services.escalation_approve(days=days or services.DEFAULT_PERIOD_DAYS, **kwargs)
@@ -102,7 +102,7 @@ def escalation_approve(request, pk):
 
 
 @require_POST
-@role_required(Role.MANAGER, Role.ADMIN)
+@role_required(*access.MANAGERS_AND_ADMINS)
 def escalation_decline(request, pk):
     def decline(*, days, **kwargs):  # a decline has no period
         return services.escalation_decline(**kwargs)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from dispatch.eligibility import DELIVERY_CENTRE_CLASSES, open_escalation
 from dispatch.models import Escalation, EscalationStatus
 from dispatch.tasks import notify_escalation
-from presales.choices import Role
+from presales import access
 from presales.db import lock
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from presales.models import Opportunity, User
@@ -33,12 +33,12 @@ def escalations_visible_to(user: User) -> QuerySet[Escalation]:
     qs = Escalation.objects.select_related(
         "opportunity__region", "opportunity__solution", "opportunity__owner", "requested_by", "decided_by"
     )
-    if user.has_role(Role.ADMIN):
+    if access.is_admin(user):
         return qs
     visible = Q(opportunity__owner=user) | Q(requested_by=user)
-    if user.has_role(Role.MANAGER):
-        visible |= Q(opportunity__region__in=user.regions.all())
-    if user.has_role(Role.LEAD):
+    if access.is_manager(user):
+        visible |= Q(opportunity__region__in=access.managed_regions(user))
+    if access.is_lead(user):
         visible |= Q(opportunity__solution__delivery_centre__lead=user)
     return qs.filter(visible)
 
@@ -77,10 +77,7 @@ def escalation_request(
 
 def _locked_pending(escalation: Escalation, by: User) -> Escalation:
     escalation = lock(Escalation.objects.select_related("opportunity__region"), pk=escalation.pk)
-    if not (
-        by.has_role(Role.ADMIN)
-        or (by.has_role(Role.MANAGER) and by.regions.filter(pk=escalation.opportunity.region_id).exists())
-    ):
+    if not access.manages_region_or_admin(by, escalation.opportunity.region_id):
         raise PermissionDenied(_("Only the manager of the opportunity's region decides an escalation."))
     if escalation.status != EscalationStatus.REQUESTED:
         raise InvalidState(

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from dispatch.delay import record_response
 from dispatch.models import DeliveryCentre, HotlineRequest, HotlineStatus, HotlineUrgency, WorkOrder
 from dispatch.tasks import notify_hotline
-from presales.choices import Activity, Role
+from presales import access
+from presales.choices import Activity
 from presales.db import lock
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from presales.models import Opportunity, Solution, User
@@ -30,13 +31,13 @@ def hotline_visible_to(user: User) -> QuerySet[HotlineRequest]:
     qs = HotlineRequest.objects.select_related(
         "work_order__opportunity", "solution", "engineer__user", "requested_by", "answered_by"
     )
-    if user.has_role(Role.ADMIN):
+    if access.is_admin(user):
         return qs
     visible = Q(requested_by=user) | Q(engineer__user=user)
-    if user.has_role(Role.LEAD):
+    if access.is_lead(user):
         visible |= Q(solution__delivery_centre__lead=user)
-    if user.has_role(Role.MANAGER):
-        visible |= Q(work_order__opportunity__region__in=user.regions.all())
+    if access.is_manager(user):
+        visible |= Q(work_order__opportunity__region__in=access.managed_regions(user))
     return qs.filter(visible)
 
 

@@ -11,13 +11,13 @@ from django.views.decorators.http import require_POST
 
 from dispatch import hotline as services
 from dispatch.models import HotlineStatus, HotlineUrgency
-from presales.choices import Role
+from presales import access
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
 from presales.feedback import message_form_errors, message_refusal
 from presales.selectors import opportunity_list
 
-READERS = (Role.SALES, Role.ENGINEER, Role.MANAGER, Role.LEAD, Role.ADMIN)
+READERS = access.ALL_ROLES
 
 
 class HotlineAskForm(forms.Form):
@@ -44,7 +44,7 @@ def hotline(request):
     on-duty engineer's with a box to answer the open ones."""
     user = request.user
     context = {
-        "form": HotlineAskForm(user=user) if user.has_role(Role.SALES) else None,
+        "form": HotlineAskForm(user=user) if access.is_rep(user) else None,
         "requests": services.hotline_visible_to(user).order_by("-requested_at", "-pk")[:100],
         "open": HotlineStatus.OPEN,
     }
@@ -52,7 +52,7 @@ def hotline(request):
 
 
 @require_POST
-@role_required(Role.SALES)
+@role_required(*access.REPS)
 def hotline_ask(request):
     form = HotlineAskForm(request.POST, user=request.user)
     if not form.is_valid():
@@ -71,7 +71,7 @@ def hotline_ask(request):
 
 
 @require_POST
-@role_required(Role.ENGINEER)
+@role_required(*access.ENGINEERS)
 def hotline_answer(request, pk: int):
     request_row = get_object_or_404(services.hotline_visible_to(request.user), pk=pk)
     form = HotlineAnswerForm(request.POST)

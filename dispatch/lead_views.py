@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from dispatch import bookings as services
 from dispatch.models import Engineer
 from dispatch.selectors import engineer_search, lead_bookings
-from presales.choices import Role
+from presales import access
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
 from presales.feedback import message_refusal
@@ -19,7 +19,7 @@ from presales.inputs import as_id
 MAX_ROWS = 50  # each row searches its candidates: keep the page bounded
 
 
-@role_required(Role.LEAD)
+@role_required(*access.LEADS)
 def lead_work(request):
     rows = list(lead_bookings(user=request.user)[:MAX_ROWS])
     for booking in rows:
@@ -41,7 +41,7 @@ def lead_work(request):
 
 
 @require_POST
-@role_required(Role.LEAD)
+@role_required(*access.LEADS)
 def lead_reassign(request, pk):
     booking = get_object_or_404(lead_bookings(user=request.user), pk=pk)
     # Read by hand from the form: an id that is not one (1.9, "abc") names no engineer.

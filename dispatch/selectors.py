@@ -37,7 +37,8 @@ from dispatch.bookings import _hours, booking_cost, hourly_rate_for
 from dispatch.delay import Delay, classify_delay
 from dispatch.eligibility import eligible_filter, with_eligibility
 from dispatch.models import HOLDING_STATUSES, Booking, BookingStatus, Engineer, EngineerSkill, TimeOff
-from presales.choices import DISPATCHABLE_STAGES, ProjectClass, Role
+from presales import access
+from presales.choices import DISPATCHABLE_STAGES, ProjectClass
 from presales.exceptions import ValidationFailed
 from presales.models import Opportunity, Rate, Region, Skill, Solution, User
 from presales.periods import Quarter
@@ -292,12 +293,12 @@ def bookings_visible_to(user: User) -> QuerySet[Booking]:
     a manager those in their regions, a lead the A/B work of their centre's solution, an admin
     all. Anything else answers 404."""
     qs = Booking.objects.all()
-    if user.has_role(Role.ADMIN):
+    if access.is_admin(user):
         return qs
     visible = Q(work_order__opportunity__owner=user) | Q(engineer__user=user)
-    if user.has_role(Role.MANAGER):
-        visible |= Q(work_order__opportunity__region__in=user.regions.all())
-    if user.has_role(Role.LEAD):  # as presales.selectors.opportunity_list: their centre's A/B work
+    if access.is_manager(user):
+        visible |= Q(work_order__opportunity__region__in=access.managed_regions(user))
+    if access.is_lead(user):  # as presales.selectors.opportunity_list: their centre's A/B work
         visible |= Q(
             work_order__opportunity__project_class__in=[ProjectClass.A, ProjectClass.B],
             work_order__opportunity__solution__delivery_centre__lead=user,

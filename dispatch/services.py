@@ -7,7 +7,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from dispatch.models import MIDNIGHT, Engineer, EngineerSkill, TimeOff, WorkingHours
-from presales.choices import Role
+from presales import access
 from presales.db import lock, lock_if_any
 from presales.exceptions import PermissionDenied, ValidationFailed
 from presales.models import Rate, Region, Skill, Solution, User
@@ -57,7 +57,7 @@ def engineer_rotate_calendar_token(*, engineer: Engineer, by: User) -> Engineer:
 
     For a feed URL that leaked or was shared by mistake: only the engineer or an admin may.
     """
-    if engineer.user_id != by.pk and not by.has_role(Role.ADMIN):
+    if not (access.is_engineer_user(by, engineer) or access.is_admin(by)):
         raise PermissionDenied(_("Only the engineer or an admin can renew the calendar link."))
     engineer = lock(Engineer.objects.all(), pk=engineer.pk)
     engineer.calendar_token = secrets.token_urlsafe()
@@ -86,7 +86,7 @@ def merge_working_hours(blocks: list[tuple[int, dt.time, dt.time]]) -> list[tupl
 
 
 def _check_profile(*, user: User, resource_type: str, grade: str) -> None:
-    if not user.has_role(Role.ENGINEER):
+    if not access.is_engineer(user):
         raise ValidationFailed(fields={"user": [_("%(user)s is not an engineer.") % {"user": user.username}]})
     if not Rate.objects.filter(resource_type=resource_type, grade=grade).exists():
         message = _("The rate card has no rate for %(type)s / %(grade)s.") % {"type": resource_type, "grade": grade}

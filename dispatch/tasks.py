@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from dispatch.models import Booking, Escalation, HotlineRequest
-from presales.choices import Role
+from presales import access
 from presales.mail import send_templated_mail
 
 EVENTS = ("booked", "cancelled", "rescheduled")
@@ -46,7 +46,7 @@ def notify_escalation(escalation_id: int, event: str) -> bool:
     if escalation is None or event not in ESCALATION_EVENTS:
         return False
     if event == "requested":
-        managers = escalation.opportunity.region.users.filter(role_assignments__role=Role.MANAGER)
+        managers = access.region_managers(escalation.opportunity.region)
         recipients = sorted({user.email for user in managers if user.email})
     else:
         recipients = sorted({user.email for user in (escalation.requested_by, escalation.opportunity.owner) if user})

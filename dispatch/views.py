@@ -44,7 +44,7 @@ from dispatch.selectors import (
 )
 from dispatch.services import engineer_rotate_calendar_token
 from dispatch.work_order_selectors import rep_work_orders, with_state
-from presales.choices import Role
+from presales import access
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
 from presales.feedback import message_refusal
@@ -101,7 +101,7 @@ def _query(request, **changes) -> str:
     return query.urlencode()
 
 
-@role_required(Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)
+@role_required(*access.OPPORTUNITY_ROLES)
 def find(request):
     # Always bound: with no criteria every field is empty and the search lists everyone.
     form = _search_form(request)
@@ -119,7 +119,7 @@ def find(request):
         "page": None,
         "query": _query(request, page=None),
         "weights": MATCH_WEIGHTS,
-        "can_book": request.user.has_role(Role.SALES),
+        "can_book": access.is_rep(request.user),
         "work_order": work_order,
     }
     if valid:
@@ -223,7 +223,7 @@ def _confirm(request, form: BookingForm, *, error: ApplicationError | None = Non
     return render(request, template, context)
 
 
-@role_required(Role.SALES)
+@role_required(*access.REPS)
 def book(request):
     """GET: the confirmation of a slot (cost, budget after it). POST: book it."""
     if request.method != "POST":
@@ -287,7 +287,7 @@ def _rep_row(booking, now, user):
     return booking
 
 
-@role_required(Role.SALES)
+@role_required(*access.REPS)
 def my_bookings(request):
     now = timezone.now()
     page = Paginator(rep_bookings(user=request.user), 50).get_page(request.GET.get("page"))
@@ -325,7 +325,7 @@ def _rep_booking(request, pk):
 
 
 @require_POST
-@role_required(Role.SALES)
+@role_required(*access.REPS)
 def booking_cancel(request, pk):
     booking = _rep_booking(request, pk)
     return _act(
@@ -340,7 +340,7 @@ def booking_cancel(request, pk):
 
 
 @require_POST
-@role_required(Role.SALES)
+@role_required(*access.REPS)
 def booking_rate(request, pk):
     booking = _rep_booking(request, pk)
     return _act(
@@ -357,7 +357,7 @@ def booking_rate(request, pk):
 # --- The engineer's schedule -------------------------------------------------------------------
 
 
-@role_required(Role.ENGINEER)
+@role_required(*access.ENGINEERS)
 def my_schedule(request):
     engineer = engineer_profile(user=request.user)
     if engineer is None:
@@ -380,7 +380,7 @@ def my_schedule(request):
     return render(request, "dispatch/my_schedule.html", context)
 
 
-@role_required(Role.ENGINEER)
+@role_required(*access.ENGINEERS)
 @require_POST
 def calendar_rotate(request):
     """A new secret feed URL; calendars subscribed to the old one stop updating."""
@@ -416,7 +416,7 @@ def _engineer_act(request, pk, action, form_class):
 
 
 @require_POST
-@role_required(Role.ENGINEER)
+@role_required(*access.ENGINEERS)
 def booking_acknowledge(request, pk):
     return _engineer_act(
         request, pk, lambda b, data: services.booking_acknowledge(booking=b, by=request.user), forms.Form
@@ -424,7 +424,7 @@ def booking_acknowledge(request, pk):
 
 
 @require_POST
-@role_required(Role.ENGINEER)
+@role_required(*access.ENGINEERS)
 def booking_complete(request, pk):
     return _engineer_act(
         request,

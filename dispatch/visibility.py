@@ -29,7 +29,8 @@ from dispatch.models import (
     WorkOrder,
 )
 from dispatch.work_order_status import WorkOrderStatus, with_status
-from presales.choices import ProjectClass, Role
+from presales import access
+from presales.choices import ProjectClass
 from presales.models import Opportunity, User
 from presales.money import ZERO, money
 
@@ -105,15 +106,15 @@ def sees_only_own_part(opportunity: Opportunity, viewer: User) -> bool:
     and no money — on its page, in the visibility API and in the bookings API alike: everyone but
     its rep, an admin, a manager of its region and the delivery-centre lead of its solution for
     A/B work. Costs a query only for a viewer holding a manager's or a lead's role."""
-    if viewer.pk == opportunity.owner_id or viewer.has_role(Role.ADMIN):
+    if access.owns_opportunity_or_admin(viewer, opportunity):
         return False
     if (
-        viewer.has_role(Role.LEAD)
+        access.is_lead(viewer)
         and opportunity.project_class in (ProjectClass.A, ProjectClass.B)
         and DeliveryCentre.objects.filter(solution_id=opportunity.solution_id, lead=viewer).exists()
     ):
         return False  # the delivery-centre lead directs their solution's A/B work
-    return not (viewer.has_role(Role.MANAGER) and viewer.regions.filter(pk=opportunity.region_id).exists())
+    return not access.manages_region(viewer, opportunity.region_id)
 
 
 def _engineer_records(bookings) -> list[EngineerRecord]:
@@ -345,8 +346,8 @@ def opportunity_rating_comments(*, opportunity: Opportunity, viewer: User) -> di
 def record_engineers(*, user: User) -> QuerySet[Engineer]:
     """Engineers whose record ``user`` may read: an admin any, a manager those of their regions."""
     qs = Engineer.objects.select_related("user", "region")
-    if user.has_role(Role.ADMIN):
+    if access.is_admin(user):
         return qs
-    if user.has_role(Role.MANAGER):
-        return qs.filter(region__in=user.regions.all())
+    if access.is_manager(user):
+        return qs.filter(region__in=access.managed_regions(user))
     return qs.none()

@@ -31,7 +31,8 @@ from dispatch.visibility import (
     record_engineers,
     satisfaction,
 )
-from presales.choices import DISPATCHABLE_STAGES, Role
+from presales import access
+from presales.choices import DISPATCHABLE_STAGES
 from presales.decorators import role_required
 from presales.selectors import opportunity_list
 
@@ -52,9 +53,9 @@ def opportunity_detail(request, pk):
         "timeline": opportunity_timeline(opportunity=opportunity, viewer=request.user),
         "stages": STAGES,
         "shows_money": visibility.spent is not None,
-        "links_records": request.user.has_role(Role.MANAGER, Role.ADMIN),
+        "links_records": access.is_manager_or_admin(request.user),
         # The owner opens work orders on it once it is past qualification.
-        "can_open_work_order": request.user.has_role(Role.SALES)
+        "can_open_work_order": access.is_rep(request.user)
         and opportunity.owner_id == request.user.pk
         and opportunity.stage in DISPATCHABLE_STAGES,
     }
@@ -126,7 +127,7 @@ def _dispatch_row(dispatch) -> SimpleNamespace:
     )
 
 
-@role_required(Role.MANAGER, Role.ADMIN)
+@role_required(*access.MANAGERS_AND_ADMINS)
 def engineer_record(request, pk):
     # A manager reads the engineers of their own regions; any other engineer is a 404.
     engineer = get_object_or_404(record_engineers(user=request.user), pk=pk)
@@ -153,7 +154,7 @@ def engineer_record(request, pk):
 
 
 @require_POST
-@role_required(Role.SALES)
+@role_required(*access.REPS)
 def booking_rating_correct(request, pk):
     booking = views._rep_booking(request, pk)
     return views._act(

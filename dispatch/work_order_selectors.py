@@ -19,7 +19,8 @@ from dispatch.delay import with_delay
 from dispatch.models import HOLDING_STATUSES, Booking, Engineer, TimeOff, WorkOrder
 from dispatch.selectors import engineer_search
 from dispatch.work_order_status import with_status
-from presales.choices import ProjectClass, Role
+from presales import access
+from presales.choices import ProjectClass
 from presales.models import User
 
 
@@ -29,17 +30,17 @@ def work_orders_visible_to(user: User) -> QuerySet[WorkOrder]:
     qs = WorkOrder.objects.all()
     if not user.is_authenticated:
         return qs.none()
-    if user.has_role(Role.ADMIN):
+    if access.is_admin(user):
         return qs
     visible = Q(opportunity__owner=user)
-    if user.has_role(Role.MANAGER):
-        visible |= Q(opportunity__region__in=user.regions.all())
-    if user.has_role(Role.LEAD):
+    if access.is_manager(user):
+        visible |= Q(opportunity__region__in=access.managed_regions(user))
+    if access.is_lead(user):
         visible |= Q(
             opportunity__project_class__in=[ProjectClass.A, ProjectClass.B],
             opportunity__solution__delivery_centre__lead=user,
         )
-    if user.has_role(Role.ENGINEER):
+    if access.is_engineer(user):
         visible |= Q(pk__in=Booking.objects.filter(engineer__user=user).values("work_order"))
     return qs.filter(visible)
 

@@ -36,7 +36,7 @@ from dispatch.views import find_query
 from dispatch.visibility_views import lateness_display
 from dispatch.work_order_selectors import rep_work_orders, work_order_candidates, work_order_list
 from dispatch.work_order_status import FILLABLE, WorkOrderStatus
-from presales.choices import Role
+from presales import access
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
 from presales.feedback import message_refusal
@@ -46,7 +46,7 @@ CANDIDATES_SHOWN = 20
 # The work-order list's page size, the most it shows at once (README: Work orders).
 WORK_ORDERS_PER_PAGE = 50
 # Reps list their own work orders; managers and admins every one they may see.
-LIST_ROLES = (Role.SALES, Role.MANAGER, Role.ADMIN)
+LIST_ROLES = access.REPS_MANAGERS_AND_ADMINS
 BOOKABLE_HOURS = {int(hours) for hours, _label in LENGTH_CHOICES}
 
 
@@ -90,7 +90,7 @@ def _show_refusal(form, formset, error: ApplicationError) -> None:
         form.add_error(None, str(error.message))
 
 
-@role_required(Role.SALES)
+@role_required(*access.REPS)
 def work_order_new(request):
     """GET: the form (?opportunity= pre-fills it). POST: open the work order, or add a skill row."""
     if request.method != "POST":
@@ -133,12 +133,12 @@ def work_order_new(request):
 def oversees_work_orders(user) -> bool:
     """Whether the work-order list shows ``user`` every work order they may see (their regions',
     all for an admin: work_orders_visible_to decides) rather than only their own."""
-    return user.has_role(Role.MANAGER, Role.ADMIN)
+    return access.is_manager_or_admin(user)
 
 
 def _owns(user, work_order) -> bool:
     """The rep of its opportunity: the one who books for it, sends it to the pool, cancels it."""
-    return work_order.opportunity.owner_id == user.pk and user.has_role(Role.SALES)
+    return access.owns_opportunity(user, work_order.opportunity) and access.is_rep(user)
 
 
 def _row(work_order, *, owner: bool) -> SimpleNamespace:
@@ -182,7 +182,7 @@ def work_order_index(request):
         "page": page,
         "rows": rows,
         "overseer": overseer,
-        "can_open": request.user.has_role(Role.SALES),
+        "can_open": access.is_rep(request.user),
         "filtered": bool(filters),
         "query": query.urlencode(),
     }
@@ -224,7 +224,7 @@ def work_order_detail(request, pk):
     row = _row(work_order, owner=_owns(request.user, work_order))
     context = {
         "row": row,
-        "lists_work_orders": request.user.has_role(*LIST_ROLES),
+        "lists_work_orders": access.has_any_role(request.user, LIST_ROLES),
         "overseer": oversees_work_orders(request.user),
         "work_order": work_order,
         "bookings": work_order.bookings.select_related("engineer__user").order_by("start", "pk"),
@@ -235,7 +235,7 @@ def work_order_detail(request, pk):
 
 
 @require_POST
-@role_required(Role.SALES)
+@role_required(*access.REPS)
 def work_order_cancel(request, pk):
     """Cancel it with its open bookings; in place on My work orders (htmx), else back with a message."""
     work_order = get_object_or_404(rep_work_orders(user=request.user), pk=pk)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from dispatch.checks import check_stage, check_window
 from dispatch.models import HOLDING_STATUSES, MAX_ENGINEERS_NEEDED, Engineer, WorkOrder, WorkOrderSkill
-from presales.choices import Role
+from presales import access
 from presales.db import lock
 from presales.exceptions import InvalidState, NotFound, ValidationFailed, WorkOrderStaffed
 from presales.models import Opportunity, Skill, Solution, User
@@ -87,7 +87,7 @@ def work_order_create(
     opportunity) or ValidationFailed.
     """
     now = now or timezone.now()
-    if opportunity.owner_id != by.pk and not by.has_role(Role.ADMIN):
+    if not access.owns_opportunity_or_admin(by, opportunity):
         raise NotFound(_("Opportunity not found."))
     check_stage(opportunity, stage, activity)
     check_window(

@@ -4,7 +4,7 @@ engineer's invitations unless their role covers it."""
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
-from presales.choices import Role
+from presales import access
 from presales.models import Region, Skill, User
 
 
@@ -24,11 +24,11 @@ def grab_order_list(*, user: User) -> QuerySet[GrabOrder]:
     """Orders the user may see: a rep their own, a manager their regions', an admin all,
     an engineer those they are (or were) invited to."""
     qs = GrabOrder.objects.all()
-    if not user.has_role(Role.ADMIN):
+    if not access.is_admin(user):
         visible = Q(opportunity__owner=user)
-        if user.has_role(Role.MANAGER):
-            visible |= Q(opportunity__region__in=user.regions.all())
-        if user.has_role(Role.ENGINEER):
+        if access.is_manager(user):
+            visible |= Q(opportunity__region__in=access.managed_regions(user))
+        if access.is_engineer(user):
             visible |= Q(Exists(Invitation.objects.filter(grab_order=OuterRef("pk"), engineer__user=user)))
         qs = qs.filter(visible)
     return _with_display(qs).order_by("-posted_at", "-pk")
@@ -77,6 +77,6 @@ def question_thread(*, grab_order: GrabOrder, user: User) -> QuerySet[Question]:
     """The messages the user may read: the rep (or an admin) all threads of their order, an
     engineer only their own thread; anyone else nothing."""
     qs = Question.objects.filter(grab_order=grab_order).select_related("author", "engineer__user")
-    if grab_order.opportunity.owner_id == user.pk or user.has_role(Role.ADMIN):
+    if access.owns_opportunity_or_admin(user, grab_order.opportunity):
         return qs
     return qs.filter(engineer__user=user)

@@ -28,7 +28,7 @@ from dispatch.work_orders import check_fillable, lock_work_order, work_order_cre
 from grabbing.models import MAX_UPLIFT, GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
 from grabbing.selectors import grab_order_list
 from grabbing.tasks import notify_grabbed, notify_invited
-from presales.choices import Role
+from presales import access
 from presales.db import lock
 from presales.exceptions import (
     AlreadyGrabbed,
@@ -328,7 +328,7 @@ def _locked(order: GrabOrder) -> GrabOrder:
 
 
 def _require_owner(order: GrabOrder, by: User) -> None:
-    if order.opportunity.owner_id == by.pk or by.has_role(Role.ADMIN):
+    if access.owns_opportunity_or_admin(by, order.opportunity):
         return
     # Who may see the order (an invited engineer, the region's manager) is refused; anyone else
     # learns nothing of it, as for an order that does not exist.

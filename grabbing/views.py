@@ -18,7 +18,7 @@ from grabbing import services
 from grabbing.forms import GrabOrderForm, QuestionForm, initial_from_search, initial_from_work_order
 from grabbing.models import GrabOrderStatus, Question
 from grabbing.selectors import grab_order_list, invitation_list, rep_grab_orders
-from presales.choices import Role
+from presales import access
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError, BudgetExceeded
 from presales.feedback import message_refusal
@@ -48,14 +48,14 @@ def _initial(request) -> dict:
     return initial | initial_from_search(request.GET, regions=Region.objects.all())
 
 
-@role_required(Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)
+@role_required(*access.OPPORTUNITY_ROLES)
 def new(request):
     """GET: the form, pre-filled from the work order, search or alert that led here. POST: post the order.
 
     Managers arrive here from an alert's plan 1; only reps post (on their own opportunities),
     so a manager sees the pre-filled form with a link to hand to the rep.
     """
-    can_post = request.user.has_role(Role.SALES)
+    can_post = access.is_rep(request.user)
     if request.method != "POST":
         form = _form(request, initial=_initial(request))
         return render(request, "grabbing/new.html", {"form": form, "can_post": can_post})
@@ -91,7 +91,7 @@ def _messages(errors: dict | None) -> list[str]:
     return [str(message) for field_errors in (errors or {}).values() for message in field_errors]
 
 
-@role_required(Role.SALES)
+@role_required(*access.REPS)
 def preview(request):
     """The htmx fragment under the form: how many engineers the order as typed would invite."""
     form = _form(request, request.GET)
@@ -106,7 +106,7 @@ def preview(request):
     return render(request, "grabbing/_invitee_count.html", context)
 
 
-@role_required(Role.SALES)
+@role_required(*access.REPS)
 def mine(request):
     page = Paginator(rep_grab_orders(user=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "grabbing/mine.html", {"page": page, "orders": page.object_list})
@@ -133,24 +133,24 @@ def _rep_action(request, pk, action, success: str):
 
 
 @require_POST
-@role_required(Role.SALES)
+@role_required(*access.REPS)
 def confirm(request, pk):
     return _rep_action(request, pk, services.grab_order_confirm, _("Grab order #%(id)s confirmed and booked."))
 
 
 @require_POST
-@role_required(Role.SALES)
+@role_required(*access.REPS)
 def reject(request, pk):
     return _rep_action(request, pk, services.grab_order_reject, _("Grab order #%(id)s reopened."))
 
 
 @require_POST
-@role_required(Role.SALES)
+@role_required(*access.REPS)
 def cancel(request, pk):
     return _rep_action(request, pk, services.grab_order_cancel, _("Grab order #%(id)s cancelled."))
 
 
-@role_required(Role.ENGINEER)
+@role_required(*access.ENGINEERS)
 def invitations(request):
     own = Question.objects.filter(engineer__user=request.user).select_related("author")
     rows = invitation_list(user=request.user).prefetch_related(
@@ -164,7 +164,7 @@ def invitations(request):
 
 
 @require_POST
-@role_required(Role.ENGINEER)
+@role_required(*access.ENGINEERS)
 def grab(request, pk):
     order = get_object_or_404(grab_order_list(user=request.user), pk=pk)
     try:
@@ -177,7 +177,7 @@ def grab(request, pk):
 
 
 @require_POST
-@role_required(Role.SALES, Role.ENGINEER)
+@role_required(*access.REPS_AND_ENGINEERS)
 def ask(request, pk):
     order = get_object_or_404(grab_order_list(user=request.user), pk=pk)
     form = QuestionForm(request.POST)

@@ -3,9 +3,8 @@
 from celery import shared_task
 
 from monitoring.models import Alert, ContingencyPlan
-from presales.choices import Role
+from presales import access
 from presales.mail import send_templated_mail
-from presales.models import User
 
 
 @shared_task(name="monitoring.notify_alert_opened", acks_late=True, autoretry_for=(OSError,), retry_backoff=True)
@@ -17,9 +16,7 @@ def notify_alert_opened(alert_id: int) -> int:
     alert = Alert.objects.select_related("region", "solution").filter(pk=alert_id).first()
     if alert is None:
         return 0
-    managers = User.objects.filter(is_active=True, role_assignments__role=Role.MANAGER, regions=alert.region).exclude(
-        email=""
-    )
+    managers = access.region_managers(alert.region).filter(is_active=True).exclude(email="")
     recipients = sorted(set(managers.values_list("email", flat=True)))
     if not recipients:
         return 0

@@ -30,12 +30,12 @@ from monitoring.models import (
     MonitoringPolicy,
     UtilisationSnapshot,
 )
-from presales.choices import Role
+from presales import access
 from presales.models import Region, Solution, User
 
 
 def dashboard_regions(*, user: User) -> QuerySet[Region]:
-    if user.has_role(Role.ADMIN):
+    if access.is_admin(user):
         return Region.objects.all()
     return user.regions.all()
 
@@ -255,9 +255,9 @@ def dashboard_computed(*, dashboard: Dashboard) -> bool:
 def manageable_region_ids(*, user: User) -> set[int]:
     """The regions whose alerts the user may acknowledge and resolve: ``services.can_manage``
     for a whole list of alerts in one query."""
-    if user.has_role(Role.ADMIN):
+    if access.is_admin(user):
         return set(Region.objects.values_list("pk", flat=True))
-    if user.has_role(Role.MANAGER):
+    if access.is_manager(user):
         return set(user.regions.values_list("pk", flat=True))
     return set()
 

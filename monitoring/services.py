@@ -28,7 +28,7 @@ from monitoring.models import (
 )
 from monitoring.notifications import notify_alert_opened
 from monitoring.selectors import alert_list
-from presales.choices import Role
+from presales import access
 from presales.db import lock, lock_if_any
 from presales.exceptions import InvalidState, NotFound, PermissionDenied
 from presales.models import Region, User
@@ -292,9 +292,7 @@ def _clear(region_id, solution_id, kind, end) -> bool:
 
 
 def can_manage(*, user: User, region: Region) -> bool:
-    if user.has_role(Role.ADMIN):
-        return True
-    return user.has_role(Role.MANAGER) and user.regions.filter(pk=region.pk).exists()
+    return access.manages_region_or_admin(user, region)
 
 
 def _locked_alert(alert: Alert, user: User) -> Alert:

@@ -20,14 +20,12 @@ from monitoring.figures import WAITING
 from monitoring.forms import RecomputeForm, WindowForm
 from monitoring.models import AlertKind
 from monitoring.tasks import recompute_cells
-from presales.choices import Role
+from presales import access
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
 from presales.outbox import enqueue
 from presales.spreadsheet import csv_response
 
-WATCHERS = (Role.MANAGER, Role.LEAD, Role.ADMIN)
-HANDLERS = (Role.MANAGER, Role.ADMIN)
 POLL_SECONDS = 30
 UT_PAGE_SIZE = 50
 
@@ -117,13 +115,13 @@ def _live_context(request, dashboard, form) -> dict:
         "form": form,
         "day": day,
         "poll_seconds": POLL_SECONDS,
-        "can_recompute": request.user.has_role(*HANDLERS),
+        "can_recompute": access.is_manager_or_admin(request.user),
         "today": timezone.localdate(),
     }
 
 
 @require_GET
-@role_required(*WATCHERS)
+@role_required(*access.WATCHERS)
 def dashboard(request):
     """The whole page; an htmx request (the 30-second poll) gets only the live fragment."""
     end, form = _window(request)
@@ -179,19 +177,19 @@ def _alert_action(request, pk, action):
 
 
 @require_POST
-@role_required(*HANDLERS)
+@role_required(*access.MANAGERS_AND_ADMINS)
 def alert_acknowledge(request, pk):
     return _alert_action(request, pk, services.alert_acknowledge)
 
 
 @require_POST
-@role_required(*HANDLERS)
+@role_required(*access.MANAGERS_AND_ADMINS)
 def alert_resolve(request, pk):
     return _alert_action(request, pk, services.alert_resolve)
 
 
 @require_POST
-@role_required(*HANDLERS)
+@role_required(*access.MANAGERS_AND_ADMINS)
 def recompute(request):
     """With a date: compute that day's window now (an idempotent upsert). Without: queue the
     regular recompute of every cell (run in-process when there is no broker)."""
@@ -279,7 +277,7 @@ def _csv_header() -> list[str]:
 
 
 @require_GET
-@role_required(*WATCHERS)
+@role_required(*access.WATCHERS)
 def cells_csv(request):
     """One row per cell of the grid (as the page shows it) with all its figures and the window;
     a cell not computed has empty figures."""
@@ -292,7 +290,7 @@ def cells_csv(request):
 
 
 @require_GET
-@role_required(*WATCHERS)
+@role_required(*access.WATCHERS)
 def utilisation_csv(request):
     """Every engineer's UT of the dashboard's window (the page shows them fifty at a time)."""
     end, _form = _window(request)

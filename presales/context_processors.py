@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from presales.choices import Role
+from presales import access
 from presales.navigation import nav_items_for
 
 
@@ -21,6 +21,5 @@ def navigation(request) -> dict:
         }
         for item in nav_items_for(user)
     ]
-    # In the order the Role choices declare, so the badges read the same on every page.
-    labels = [role.label for role in Role if role.value in user.role_codes]
+    labels = access.role_labels(user)
     return {"nav_items": items, "current_url_name": current, "user_role_labels": labels}

@@ -5,6 +5,8 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
+from presales import access
+
 
 def role_required(*roles: str):
     """Anonymous visitors go to the sign-in page; signed-in users without one of ``roles`` get 403.
@@ -18,7 +20,7 @@ def role_required(*roles: str):
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not request.user.has_role(*roles):
+            if not access.has_any_role(request.user, roles):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from presales.choices import Role
+from presales import access
 
 
 @dataclass(frozen=True)
@@ -17,32 +17,32 @@ class NavItem:
 
 NAV_ITEMS = (
     # Managers and leads search too (to borrow engineers); only reps book.
-    NavItem("dispatch:find", _("Find engineers"), (Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)),
+    NavItem("dispatch:find", _("Find engineers"), access.OPPORTUNITY_ROLES),
     # One list page: managers and admins read their regions' (all) work orders, reps their own.
-    NavItem("dispatch:work_orders", _("Work orders"), (Role.MANAGER, Role.ADMIN)),
-    NavItem("dispatch:work_orders", _("My work orders"), (Role.SALES,)),
-    NavItem("dispatch:my-bookings", _("My bookings"), (Role.SALES,)),
-    NavItem("presales:opportunities", _("Opportunities"), (Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)),
-    NavItem("grabbing:mine", _("Grab orders"), (Role.SALES,)),
+    NavItem("dispatch:work_orders", _("Work orders"), access.MANAGERS_AND_ADMINS),
+    NavItem("dispatch:work_orders", _("My work orders"), access.REPS),
+    NavItem("dispatch:my-bookings", _("My bookings"), access.REPS),
+    NavItem("presales:opportunities", _("Opportunities"), access.OPPORTUNITY_ROLES),
+    NavItem("grabbing:mine", _("Grab orders"), access.REPS),
     # Tiered support: reps ask, regional managers decide, leads follow their centre's.
-    NavItem("dispatch:escalations", _("Escalations"), (Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)),
-    NavItem("dispatch:lead-work", _("Delivery centre work"), (Role.LEAD,)),
-    NavItem("budgeting:mine", _("My budget"), (Role.SALES,)),
-    NavItem("budgeting:team", _("Team budgets"), (Role.MANAGER, Role.ADMIN)),
-    NavItem("dispatch:my-schedule", _("My schedule"), (Role.ENGINEER,)),
-    NavItem("grabbing:invitations", _("Invitations"), (Role.ENGINEER,)),
+    NavItem("dispatch:escalations", _("Escalations"), access.OPPORTUNITY_ROLES),
+    NavItem("dispatch:lead-work", _("Delivery centre work"), access.LEADS),
+    NavItem("budgeting:mine", _("My budget"), access.REPS),
+    NavItem("budgeting:team", _("Team budgets"), access.MANAGERS_AND_ADMINS),
+    NavItem("dispatch:my-schedule", _("My schedule"), access.ENGINEERS),
+    NavItem("grabbing:invitations", _("Invitations"), access.ENGINEERS),
     # Remote hotline: reps ask, the delivery centre's engineer on duty answers.
-    NavItem("dispatch:hotline", _("Hotline"), (Role.SALES, Role.ENGINEER)),
-    NavItem("monitoring:dashboard", _("Regional dashboard"), (Role.MANAGER, Role.LEAD, Role.ADMIN)),
+    NavItem("dispatch:hotline", _("Hotline"), access.REPS_AND_ENGINEERS),
+    NavItem("monitoring:dashboard", _("Regional dashboard"), access.WATCHERS),
 )
 
 # Where each role lands after signing in, in order of precedence.
 HOME_BY_ROLE = (
-    (Role.SALES, "dispatch:find"),
-    (Role.ENGINEER, "dispatch:my-schedule"),
-    (Role.MANAGER, "monitoring:dashboard"),
-    (Role.LEAD, "monitoring:dashboard"),
-    (Role.ADMIN, "monitoring:dashboard"),
+    (access.is_rep, "dispatch:find"),
+    (access.is_engineer, "dispatch:my-schedule"),
+    (access.is_manager, "monitoring:dashboard"),
+    (access.is_lead, "monitoring:dashboard"),
+    (access.is_admin, "monitoring:dashboard"),
 )
 
 
@@ -53,13 +53,13 @@ def nav_items_for(user) -> list[NavItem]:
         return []
     items: dict[str, NavItem] = {}
     for item in NAV_ITEMS:
-        if user.has_role(*item.roles):
+        if access.has_any_role(user, item.roles):
             items.setdefault(item.url_name, item)
     return list(items.values())
 
 
 def home_url_for(user) -> str:
-    for role, url_name in HOME_BY_ROLE:
-        if user.has_role(role):
+    for holds_role, url_name in HOME_BY_ROLE:
+        if holds_role(user):
             return reverse(url_name)
     return reverse("presales:no-role")

@@ -2,7 +2,8 @@
 
 from django.db.models import Q, QuerySet
 
-from presales.choices import ProjectClass, Role
+from presales import access
+from presales.choices import ProjectClass
 from presales.models import Customer, Opportunity, User
 
 
@@ -13,15 +14,15 @@ def opportunity_list(*, user: User) -> QuerySet[Opportunity]:
     qs = Opportunity.objects.select_related("customer", "region", "solution", "owner")
     if not user.is_authenticated:
         return qs.none()
-    if user.has_role(Role.ADMIN):
+    if access.is_admin(user):
         return qs
     visible = Q(owner=user)
-    if user.has_role(Role.MANAGER):
-        visible |= Q(region__in=user.regions.all())
-    if user.has_role(Role.LEAD):
+    if access.is_manager(user):
+        visible |= Q(region__in=access.managed_regions(user))
+    if access.is_lead(user):
         # dispatch.DeliveryCentre, by its reverse name (presales does not import dispatch).
         visible |= Q(project_class__in=[ProjectClass.A, ProjectClass.B], solution__delivery_centre__lead=user)
-    if user.has_role(Role.ENGINEER) and hasattr(Opportunity, "work_orders"):
+    if access.is_engineer(user) and hasattr(Opportunity, "work_orders"):
         visible |= Q(work_orders__bookings__engineer__user=user)
     return qs.filter(visible).distinct()
 

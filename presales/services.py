@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from presales import access
 from presales.choices import PresalesStage, Role
 from presales.exceptions import PermissionDenied, ValidationFailed
 from presales.models import Customer, IdempotencyRecord, Opportunity, Region, RoleAssignment, Solution, User
@@ -40,7 +41,7 @@ def user_upsert(
     user.display_name = display_name
     user.rank = rank
     user.email = email or user.email
-    user.is_staff = user.is_superuser = Role.ADMIN in roles
+    user.is_staff = user.is_superuser = access.grants_staff(roles)
     if password:
         user.set_password(password)
     elif not user.pk:
@@ -68,7 +69,7 @@ def opportunity_create(
     key: str | None = None,
 ) -> Opportunity:
     """A rep opens an opportunity in one of their own regions; they are its owner."""
-    if not owner.has_role(Role.SALES):
+    if not access.is_rep(owner):
         raise PermissionDenied(_("Only sales reps own opportunities."))
     if not owner.regions.filter(pk=region.pk).exists():
         raise ValidationFailed(fields={"region": [_("You do not cover region %s.") % region.code]})

@@ -9,7 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from presales.choices import Role
+from presales import access
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
 from presales.forms import OpportunityForm, SignInForm
@@ -50,9 +50,9 @@ def no_role(request):
     return render(request, "presales/no_role.html")
 
 
-@role_required(Role.SALES, Role.MANAGER, Role.LEAD, Role.ADMIN)
+@role_required(*access.OPPORTUNITY_ROLES)
 def opportunities(request):
-    can_create = request.user.has_role(Role.SALES)
+    can_create = access.is_rep(request.user)
     form = None
     if can_create:
         form = OpportunityForm(request.POST or None, user=request.user)

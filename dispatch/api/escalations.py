@@ -12,10 +12,10 @@ from rest_framework.response import Response
 
 from dispatch import escalations as services
 from dispatch.models import Escalation
+from presales import access
 from presales.api.fields import StrictPrimaryKeyRelatedField
 from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.api.permissions import HasRole
-from presales.choices import Role
 from presales.models import Opportunity
 from presales.selectors import opportunity_list
 
@@ -83,7 +83,7 @@ class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         # Only reps ask (on their own opportunities): anyone else is refused for their role, as
         # on bookings and grab orders, instead of learning whether the opportunity is theirs.
         if self.action == "create":
-            return [HasRole.of(Role.SALES)()]
+            return [HasRole.of(*access.REPS)()]
         return super().get_permissions()
 
     @extend_schema(

@@ -8,10 +8,10 @@ from rest_framework.response import Response
 
 from dispatch import hotline as services
 from dispatch.models import HotlineRequest, HotlineUrgency
+from presales import access
 from presales.api.fields import CodeRelatedField, StrictPrimaryKeyRelatedField
 from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.api.permissions import HasRole
-from presales.choices import Role
 from presales.models import Opportunity, Solution
 from presales.selectors import opportunity_list
 
@@ -81,7 +81,7 @@ class HotlineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         # Only reps ask (on their own opportunities): anyone else is refused for their role, as
         # on bookings and grab orders, instead of learning whether the opportunity is theirs.
         if self.action == "create":
-            return [HasRole.of(Role.SALES)()]
+            return [HasRole.of(*access.REPS)()]
         return super().get_permissions()
 
     @extend_schema(request=HotlineCreateSerializer, responses={201: HotlineSerializer}, parameters=[IDEMPOTENCY_KEY])

@@ -24,10 +24,10 @@ from dispatch.selectors import (
     lead_bookings,
     with_own_work_order_delay,
 )
+from presales import access
 from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.api.pagination import RankedPagination
 from presales.api.permissions import HasRole
-from presales.choices import Role
 from presales.models import User
 
 
@@ -109,7 +109,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_permissions(self):
         if self.action == "create":
-            return [HasRole.of(Role.SALES, Role.ADMIN)()]
+            return [HasRole.of(*access.REPS_AND_ADMINS)()]
         return super().get_permissions()
 
     def _present(self, booking: Booking, status_code: int = status.HTTP_200_OK) -> Response:

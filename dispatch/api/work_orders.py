@@ -24,12 +24,13 @@ from dispatch.models import MAX_ENGINEERS_NEEDED, Engineer, WorkOrder
 from dispatch.selectors import engineers_for_display
 from dispatch.work_order_selectors import work_order_candidates, work_order_list, work_orders_visible_to
 from dispatch.work_order_status import WorkOrderStatus
+from presales import access
 from presales.api.fields import AwareDateTimeField, CodeRelatedField, StrictPrimaryKeyRelatedField
 from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.api.limits import CodeListField
 from presales.api.pagination import RankedPagination
 from presales.api.permissions import HasRole
-from presales.choices import Activity, PresalesStage, Role
+from presales.choices import Activity, PresalesStage
 from presales.models import Opportunity, Skill, Solution
 from presales.selectors import opportunity_list
 
@@ -195,7 +196,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_permissions(self):
         # Only reps open work orders (on their own opportunities), as only reps book.
         if self.action == "create":
-            return [HasRole.of(Role.SALES, Role.ADMIN)()]
+            return [HasRole.of(*access.REPS_AND_ADMINS)()]
         return super().get_permissions()
 
     def _present(self, work_order: WorkOrder, status_code: int = status.HTTP_200_OK) -> Response:

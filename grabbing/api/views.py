@@ -13,9 +13,9 @@ from grabbing.api import serializers
 from grabbing.filters import GrabOrderFilter
 from grabbing.models import GrabOrder, Invitation
 from grabbing.selectors import grab_order_list, invitation_list, question_thread
+from presales import access
 from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.api.permissions import HasRole
-from presales.choices import Role
 
 
 class GrabOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -31,7 +31,7 @@ class GrabOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def get_permissions(self):
         if self.action in ("create", "preview"):
-            return [HasRole.of(Role.SALES)()]
+            return [HasRole.of(*access.REPS)()]
         return super().get_permissions()
 
     def _present(self, order: GrabOrder, status_code: int = status.HTTP_200_OK) -> Response:

@@ -14,12 +14,12 @@ from monitoring.api.filters import AlertFilter, CellFilter
 from monitoring.models import Alert, CellSnapshot
 from monitoring.services import alert_acknowledge, alert_resolve, default_end
 from monitoring.tasks import recompute_cells
+from presales import access
 from presales.api.permissions import HasRole
-from presales.choices import Role
 from presales.inputs import check_time
 from presales.outbox import enqueue
 
-WATCHERS = HasRole.of(Role.MANAGER, Role.LEAD, Role.ADMIN)
+WATCHERS = HasRole.of(*access.WATCHERS)
 
 
 class CellListView(ListAPIView):
@@ -80,7 +80,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
 class RecomputeView(APIView):
     """Queue a recompute of every cell (in-process when there is no broker): 202."""
 
-    permission_classes = [HasRole.of(Role.MANAGER, Role.ADMIN)]
+    permission_classes = [HasRole.of(*access.MANAGERS_AND_ADMINS)]
 
     @extend_schema(
         request=serializers.RecomputeRequestSerializer, responses={202: serializers.RecomputeQueuedSerializer}

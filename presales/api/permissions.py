@@ -1,6 +1,6 @@
 from rest_framework import permissions
 
-from presales.choices import Role
+from presales import access
 
 
 class IsAdminOrReadOnly(permissions.BasePermission):
@@ -9,7 +9,7 @@ class IsAdminOrReadOnly(permissions.BasePermission):
     def has_permission(self, request, view):
         if not request.user or not request.user.is_authenticated:
             return False
-        return request.method in permissions.SAFE_METHODS or request.user.has_role(Role.ADMIN)
+        return request.method in permissions.SAFE_METHODS or access.is_admin(request.user)
 
 
 class HasRole(permissions.BasePermission):
@@ -22,4 +22,4 @@ class HasRole(permissions.BasePermission):
         return type(f"HasRole_{'_'.join(roles)}", (cls,), {"roles": roles})
 
     def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.has_role(*self.roles))
+        return access.has_any_role(request.user, self.roles)
