@@ -39,7 +39,7 @@ def escalations_visible_to(user: User) -> QuerySet[Escalation]:
     if access.is_manager(user):
         visible |= Q(opportunity__region__in=access.managed_regions(user))
     if access.is_lead(user):
-        visible |= Q(opportunity__solution__delivery_centre__lead=user)
+        visible |= access.leads_solution_q(user, "opportunity__solution")
     return qs.filter(visible)
 
 

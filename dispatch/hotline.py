@@ -35,7 +35,7 @@ def hotline_visible_to(user: User) -> QuerySet[HotlineRequest]:
         return qs
     visible = Q(requested_by=user) | Q(engineer__user=user)
     if access.is_lead(user):
-        visible |= Q(solution__delivery_centre__lead=user)
+        visible |= access.leads_solution_q(user)
     if access.is_manager(user):
         visible |= Q(work_order__opportunity__region__in=access.managed_regions(user))
     return qs.filter(visible)

@@ -300,9 +300,8 @@ def bookings_visible_to(user: User) -> QuerySet[Booking]:
         visible |= Q(work_order__opportunity__region__in=access.managed_regions(user))
     if access.is_lead(user):  # as presales.selectors.opportunity_list: their centre's A/B work
         visible |= Q(
-            work_order__opportunity__project_class__in=[ProjectClass.A, ProjectClass.B],
-            work_order__opportunity__solution__delivery_centre__lead=user,
-        )
+            work_order__opportunity__project_class__in=[ProjectClass.A, ProjectClass.B]
+        ) & access.leads_solution_q(user, "work_order__opportunity__solution")
     return qs.filter(visible)
 
 

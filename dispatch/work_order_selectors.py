@@ -36,9 +36,8 @@ def work_orders_visible_to(user: User) -> QuerySet[WorkOrder]:
     if access.is_manager(user):
         visible |= Q(opportunity__region__in=access.managed_regions(user))
     if access.is_lead(user):
-        visible |= Q(
-            opportunity__project_class__in=[ProjectClass.A, ProjectClass.B],
-            opportunity__solution__delivery_centre__lead=user,
+        visible |= Q(opportunity__project_class__in=[ProjectClass.A, ProjectClass.B]) & access.leads_solution_q(
+            user, "opportunity__solution"
         )
     if access.is_engineer(user):
         visible |= Q(pk__in=Booking.objects.filter(engineer__user=user).values("work_order"))

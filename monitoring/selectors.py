@@ -258,7 +258,7 @@ def manageable_region_ids(*, user: User) -> set[int]:
     if access.is_admin(user):
         return set(Region.objects.values_list("pk", flat=True))
     if access.is_manager(user):
-        return set(user.regions.values_list("pk", flat=True))
+        return set(access.managed_regions(user).values_list("pk", flat=True))
     return set()
 
 

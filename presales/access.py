@@ -9,7 +9,7 @@ attributes: presales imports none of those apps.
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from presales.choices import Role
 from presales.models import Opportunity, Region, Solution, User
@@ -116,6 +116,12 @@ def leads_solution(user: User, solution: Solution | int) -> bool:
     solution_id = solution.pk if isinstance(solution, Model) else solution
     # dispatch.DeliveryCentre, by its reverse name (presales does not import dispatch).
     return is_lead(user) and Solution.objects.filter(pk=solution_id, delivery_centre__lead=user).exists()
+
+
+def leads_solution_q(user: User, via: str = "solution") -> Q:
+    """SQL form of ``leads_solution`` for rows reaching their solution by ``via``; callers check
+    ``is_lead`` first (the role is not in the row)."""
+    return Q(**{f"{via}__delivery_centre__lead": user})
 
 
 def is_engineer_user(user: User, engineer: Any) -> bool:

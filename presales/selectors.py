@@ -20,8 +20,7 @@ def opportunity_list(*, user: User) -> QuerySet[Opportunity]:
     if access.is_manager(user):
         visible |= Q(region__in=access.managed_regions(user))
     if access.is_lead(user):
-        # dispatch.DeliveryCentre, by its reverse name (presales does not import dispatch).
-        visible |= Q(project_class__in=[ProjectClass.A, ProjectClass.B], solution__delivery_centre__lead=user)
+        visible |= Q(project_class__in=[ProjectClass.A, ProjectClass.B]) & access.leads_solution_q(user)
     if access.is_engineer(user) and hasattr(Opportunity, "work_orders"):
         visible |= Q(work_orders__bookings__engineer__user=user)
     return qs.filter(visible).distinct()

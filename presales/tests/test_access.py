@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from dispatch.models import DeliveryCentre
 from presales import access
 from presales.choices import Role
+from presales.models import Opportunity
 from presales.tests.factories import OpportunityFactory, RegionFactory, SolutionFactory, make_user
 
 pytestmark = pytest.mark.django_db
@@ -150,6 +151,18 @@ def test_leads_solution(people):
     DeliveryCentre.objects.create(solution=other, name="Other centre", lead=people["rep"])
     assert not access.leads_solution(people["rep"], other)
     assert not access.leads_solution(make_user("acc_lead2", roles=[Role.LEAD]), led)
+
+
+def test_leads_solution_q_is_the_sql_form_of_leads_solution(people):
+    led, other = SolutionFactory(), SolutionFactory()
+    DeliveryCentre.objects.create(solution=led, name="Centre", lead=people["lead"])
+    on_led = OpportunityFactory(solution=led, owner=people["rep"])
+    on_other = OpportunityFactory(solution=other, owner=people["rep"])
+    assert list(Opportunity.objects.filter(access.leads_solution_q(people["lead"]))) == [on_led]
+    assert not Opportunity.objects.filter(access.leads_solution_q(people["rep"])).exists()
+    for opportunity in (on_led, on_other):
+        in_sql = Opportunity.objects.filter(access.leads_solution_q(people["lead"]), pk=opportunity.pk).exists()
+        assert in_sql == access.leads_solution(people["lead"], opportunity.solution)
 
 
 def test_is_engineer_user_and_is_booked_engineer(people):
