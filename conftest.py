@@ -1,11 +1,14 @@
 """Personas shared by every app's tests: a rep, another rep, an engineer, another engineer,
 a manager of the region, a manager of another region, a lead and an admin."""
 
+import datetime as dt
 import functools
 import importlib
 import os
+import zoneinfo
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import transaction
 from pytest_django.fixtures import validate_django_db
@@ -111,6 +114,22 @@ def reference_scenario(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         yield load(reference_path())  # what the command printed
         transaction.set_rollback(True)
+
+
+# --- A fixed clock ---------------------------------------------------------------------------
+# A Wednesday mid-morning in Shanghai, mid-quarter: "next Monday", "yesterday's working day" and
+# "this quarter" derived from now come out the same however long a test runs, and never fall
+# across a night, a weekend or a quarter's end. The tests that derive them take ``frozen_now``
+# (a module: ``pytestmark = pytest.mark.usefixtures("frozen_now")``); not tests with threads,
+# workers or a browser, whose timeouts want the real clock.
+FROZEN_NOW = dt.datetime(2026, 5, 13, 10, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def frozen_now():
+    """The clock starts at FROZEN_NOW and ticks on from there, so timestamps still order."""
+    with time_machine.travel(FROZEN_NOW, tick=True):
+        yield FROZEN_NOW
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ Rank is deliberately absent: a budget is derived from customers, targets and att
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
@@ -28,6 +29,8 @@ class BudgetPolicy(models.Model):
     attainment_min = models.DecimalField(_("attainment factor minimum"), default=Decimal("0.50"), **RATIO_FIELD)
     attainment_max = models.DecimalField(_("attainment factor maximum"), default=Decimal("1.20"), **RATIO_FIELD)
     history = HistoricalRecords()
+    # Set before a save, for its django-simple-history record: who made the change.
+    _history_user: "AbstractBaseUser | None"
 
     class Meta:
         verbose_name = _("budget policy")

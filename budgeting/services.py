@@ -5,6 +5,7 @@ to the ledger), so a budget never silently disagrees with the basis it shows.
 """
 
 from decimal import Decimal
+from typing import TypeVar
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -18,6 +19,8 @@ from presales.db import lock, lock_if_any
 from presales.exceptions import PermissionDenied, ValidationFailed
 from presales.models import User
 from presales.periods import Quarter
+
+_M = TypeVar("_M", bound=models.Model)
 
 POLICY_FIELDS = frozenset(
     [*(f"tier_ratio_{tier.lower()}" for tier in CustomerTier.values), "attainment_min", "attainment_max"]
@@ -76,9 +79,9 @@ def _require_rep(rep: User) -> None:
         raise ValidationFailed(fields={"rep": [_("%(user)s is not a sales rep.") % {"user": rep.username}]})
 
 
-def _put(model: type[models.Model], *, lookup: dict, values: dict) -> models.Model:
+def _put(model: type[_M], *, lookup: dict, values: dict) -> _M:
     """Create or update the one row matching ``lookup``, locked while it changes."""
-    row = lock_if_any(model.objects.all(), **lookup) or model(**lookup)
+    row = lock_if_any(model._default_manager.all(), **lookup) or model(**lookup)
     for name, value in values.items():
         setattr(row, name, value)
     row.full_clean()

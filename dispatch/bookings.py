@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -128,6 +129,7 @@ def booking_create(
         raise NotFound(_("Opportunity not found."))
     check_window(start, end, now=now, allow_past=allow_past)
     check_stage(opportunity, stage, activity)
+    stage, activity = cast(str, stage), cast(str, activity)  # check_stage refused a missing one
     if desired_start is not None and work_order is None and timezone.is_naive(desired_start):
         raise ValidationFailed(
             fields={"desired_start": [_("Give the time with its UTC offset, e.g. 2026-04-07T13:30:00+08:00.")]}

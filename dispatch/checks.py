@@ -45,7 +45,7 @@ def check_window(
         raise ValidationFailed(fields={start_field: [_("The start is in the past.")]})
 
 
-def check_stage(opportunity: Opportunity, stage: str, activity: str) -> None:
+def check_stage(opportunity: Opportunity, stage: str | None, activity: str | None) -> None:
     """Refuse dispatching to an opportunity still in qualification, or for a stage/activity that takes none."""
     errors = {}
     if opportunity.stage == PresalesStage.QUALIFICATION:

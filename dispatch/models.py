@@ -6,6 +6,7 @@ import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -97,6 +98,10 @@ class Engineer(models.Model):
     history = HistoricalRecords(
         m2m_fields=[solutions], excluded_fields=["rating_sum", "rating_count", "calendar_token"]
     )
+
+    # Set on a page's engineers by dispatch.selectors.attach_display_lists.
+    solution_codes: list[str]
+    skill_list: list[dict]
 
     class Meta:
         ordering = ["user__display_name", "id"]
@@ -246,6 +251,8 @@ class WorkOrder(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     history = HistoricalRecords()
+    # Set before a save, for its django-simple-history record: who made the change.
+    _history_user: "AbstractBaseUser | None"
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -387,6 +394,9 @@ class Rating(models.Model):
     rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     history = HistoricalRecords()
+    # Set before a save, for its django-simple-history record: who made the change and why.
+    _history_user: "AbstractBaseUser | None"
+    _change_reason: str
 
     class Meta:
         ordering = ["-rated_at"]
@@ -436,6 +446,9 @@ class Escalation(models.Model):
     decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
     history = HistoricalRecords()
+    # Set before a save, for its django-simple-history record: who made the change and why.
+    _history_user: "AbstractBaseUser | None"
+    _change_reason: str
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -492,6 +505,9 @@ class HotlineRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     history = HistoricalRecords()
+    # Set before a save, for its django-simple-history record: who made the change and why.
+    _history_user: "AbstractBaseUser | None"
+    _change_reason: str
 
     class Meta:
         ordering = ["-requested_at", "-id"]

@@ -7,15 +7,18 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.db.models import (
     Case,
     DecimalField,
+    Expression,
     ExpressionWrapper,
     F,
     FloatField,
     Min,
+    OrderBy,
     OuterRef,
     Prefetch,
     Q,
@@ -52,7 +55,7 @@ MATCH_WEIGHTS = {"skill": 40, "rating": 30, "region": 15, "cost": 15}
 # Ratings are shrunk towards a neutral 3 as if everyone had two 3-star ratings already, so one
 # lucky 5 does not outrank a long record of 4.5.
 RATING_PRIOR_COUNT, RATING_PRIOR_SCORE = 2, 3
-ORDERINGS = {
+ORDERINGS: dict[str, tuple[str | OrderBy, ...]] = {
     "match": ("-match_rank", "user__display_name", "pk"),
     "rate": ("hourly_rate", "-match_rank", "pk"),
     "-rating": (F("rating_mean").desc(nulls_last=True), "-rating_count", "pk"),
@@ -90,7 +93,7 @@ def engineer_search(
     """
     if (free_from is None) != (free_to is None):
         raise ValidationFailed(fields={"free_to": [_("Give both ends of the free window.")]})
-    if free_from is not None:
+    if free_from is not None and free_to is not None:
         length = free_to.astimezone(dt.UTC) - free_from.astimezone(dt.UTC)  # instants, not wall clocks
         if length <= dt.timedelta(0):
             raise ValidationFailed(fields={"free_to": [_("The window must end after it starts.")]})
@@ -119,7 +122,7 @@ def engineer_search(
     if min_rating is not None:
         # sum ≥ min × count, in integers and decimals: no float rounding at the boundary.
         qs = qs.filter(rating_count__gt=0, rating_sum__gte=F("rating_count") * Value(Decimal(str(min_rating))))
-    if free_from is not None:
+    if free_from is not None and free_to is not None:
         # order_by(): the model's ordering would leak into DISTINCT and join users.
         time_zones = Engineer.objects.filter(is_active=True).order_by().values_list("time_zone", flat=True).distinct()
         qs = qs.filter(free_window_filter(free_from, free_to, sorted(set(time_zones))))
@@ -185,7 +188,7 @@ def _with_match_score(qs: QuerySet[Engineer], *, skills: Sequence[Skill], prefer
             .annotate(total=Sum("level"))
             .values("total")
         )
-        skill_fit = Cast(Coalesce(Subquery(held), 0), FloatField()) / (5.0 * len(skills))
+        skill_fit: Expression = Cast(Coalesce(Subquery(held), 0), FloatField()) / (5.0 * len(skills))
     else:
         skill_fit = _float(1.0)
     rating_fit = (Cast(F("rating_sum"), FloatField()) + RATING_PRIOR_COUNT * RATING_PRIOR_SCORE) / (
@@ -325,7 +328,8 @@ def with_own_work_order_delay(booking: Booking) -> Booking:
     order's first holding booking: what ``with_work_order_delay`` annotates is its own start.
     Saves re-reading it through that 9-table join, the dearest part of a booking request
     after the booking itself (bench/README.md, booking finding 1)."""
-    booking.work_order_first_start = booking.start
+    # The attribute with_work_order_delay annotates, which the stubs know only on its querysets.
+    booking.work_order_first_start = booking.start  # type: ignore[attr-defined]
     return booking
 
 
@@ -337,7 +341,7 @@ def booking_delay(booking: Booking, *, now: dt.datetime | None = None) -> Delay:
     work_order = booking.work_order
     return classify_delay(
         desired_start=work_order.desired_start,
-        first_start=first_start,
+        first_start=cast("dt.datetime | None", first_start),
         slight_limit_hours=work_order.solution.slight_delay_hours,
         at=now or timezone.now(),
         cancelled_at=work_order.cancelled_at,

@@ -111,6 +111,7 @@ def _replace(related: models.Manager, model: type[models.Model], rows: list[dict
             obj.delete()
     for key, row in wanted.items():
         if key not in kept:
-            obj = model(engineer=related.instance, **row)
+            # A related manager's instance, which django-stubs leaves out of RelatedManager.
+            obj = model(engineer=related.instance, **row)  # type: ignore[attr-defined]
             obj.full_clean()
             obj.save()

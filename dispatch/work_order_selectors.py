@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -81,9 +82,10 @@ def work_order_list(
     if solution is not None:
         qs = qs.filter(solution=solution)
     if status:
-        qs = qs.filter(status__in=[status] if isinstance(status, str) else status)
+        # status and delay are with_state's annotations, which the plugin does not see through it.
+        qs = qs.filter(status__in=[status] if isinstance(status, str) else status)  # type: ignore[misc]
     if delay:
-        qs = qs.filter(delay=delay)
+        qs = qs.filter(delay=delay)  # type: ignore[misc]
     if desired_end_from is not None:
         qs = qs.filter(desired_end__gte=desired_end_from)
     return qs.order_by("-created_at", "-pk")
@@ -104,7 +106,9 @@ def work_order_candidates(*, work_order: WorkOrder, now: dt.datetime | None = No
     """
     skills = [(required.skill, required.min_level) for required in work_order.skills.select_related("skill")]
     one_day = _fits_one_local_day(work_order)
-    window = {"free_from": work_order.desired_start, "free_to": work_order.desired_end} if one_day else {}
+    window: dict[str, Any] = (
+        {"free_from": work_order.desired_start, "free_to": work_order.desired_end} if one_day else {}
+    )
     engineers = engineer_search(
         solution=work_order.solution,
         skill_levels=skills,

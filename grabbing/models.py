@@ -6,6 +6,7 @@ Every state change keeps its time and who made it, in explicit fields and in the
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -79,6 +80,8 @@ class GrabOrder(models.Model):
     cancelled_by = _user_fk()
     expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
     history = HistoricalRecords(m2m_fields=[skills, scope_regions])
+    # Set before a save, for its django-simple-history record: who made the change.
+    _history_user: "AbstractBaseUser | None"
 
     class Meta:
         ordering = ["-posted_at", "-id"]
@@ -135,6 +138,8 @@ class Invitation(models.Model):
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     withdrawn_by = _user_fk()
     history = HistoricalRecords()
+    # Set before a save, for its django-simple-history record: who made the change.
+    _history_user: "AbstractBaseUser | None"
 
     class Meta:
         ordering = ["-invited_at", "-id"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -172,6 +173,9 @@ def _call(
         if note is None:
             note = work_order.note
     _required(opportunity=opportunity, stage=stage, activity=activity, start=start, end=end)
+    # _required refused any of them missing.
+    opportunity, stage, activity = cast(Opportunity, opportunity), cast(str, stage), cast(str, activity)
+    start, end = cast(dt.datetime, start), cast(dt.datetime, end)
     if not skill_levels:
         skill_levels = [(skill, min_level or 1) for skill in skills or ()]
     if opportunity.owner_id != by.pk:
@@ -318,7 +322,8 @@ def grab_order_post(
         Invitation,
         default_user=by,
     )
-    order.invited = len(engineer_ids)
+    # What grabbing.selectors annotates, which the stubs know only on its querysets.
+    order.invited = len(engineer_ids)  # type: ignore[attr-defined]
     enqueue(notify_invited, order.pk)
     return order
 
@@ -427,7 +432,7 @@ def grab_order_confirm(*, grab_order: GrabOrder, by: User, now: dt.datetime | No
         _require_status(order, GrabOrderStatus.GRABBED)
         booking = booking_create(
             by=by,
-            engineer=order.winner,
+            engineer=cast(Engineer, order.winner),  # a grabbed order has its winner
             work_order=order.work_order,
             stage=order.stage,
             activity=order.activity,

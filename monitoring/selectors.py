@@ -99,6 +99,7 @@ def dashboard_for(*, user: User, end: dt.datetime | None = None, trend_days: int
     end = end or latest_window_end(regions=regions)
     snapshots = {}
     trends: dict[tuple[int, int], list[CellSnapshot]] = {}
+    snap: CellSnapshot | None
     if end is not None:
         for snap in CellSnapshot.objects.filter(region__in=regions, window_end=end):
             snapshots[snap.region_id, snap.solution_id] = snap
@@ -161,11 +162,14 @@ def alert_list(
 class Utilisation(Protocol):
     """A row of the UT table, stored (``UtilisationSnapshot``) or computed now."""
 
-    engineer: Engineer
-    region: Region
-    effective_hours: Decimal
-    available_hours: Decimal
-
+    @property
+    def engineer(self) -> Engineer: ...
+    @property
+    def region(self) -> Region: ...
+    @property
+    def effective_hours(self) -> Decimal: ...
+    @property
+    def available_hours(self) -> Decimal: ...
     @property
     def utilisation(self) -> Decimal | None: ...
 
@@ -187,7 +191,9 @@ class EngineerUtilisation:
         return (self.effective_hours / self.available_hours).quantize(Decimal("0.0001"))
 
 
-def engineer_utilisation(*, user: User, start: dt.datetime, end: dt.datetime) -> Sequence[Utilisation]:
+def engineer_utilisation(
+    *, user: User, start: dt.datetime, end: dt.datetime
+) -> Sequence[Utilisation] | QuerySet[UtilisationSnapshot]:
     """UT of each active engineer of the user's regions over [start, end), busiest first.
 
     As stored by the recompute of that window: a queryset sorted by the database, so a page of

@@ -21,6 +21,8 @@ mkdir -p "$PRESALES_VAR_DIR"
 echo "== static checks"
 "$BIN/ruff" check .
 "$BIN/ruff" format --check .
+# The services and selectors (pyproject.toml [tool.mypy]); its cache under var/ keeps a rerun fast.
+"$BIN/mypy"
 DJANGO_SETTINGS_MODULE=presales.settings_test "$BIN/python" manage.py makemigrations --check --dry-run
 DJANGO_SETTINGS_MODULE=presales.settings_test "$BIN/python" manage.py check
 

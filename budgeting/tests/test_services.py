@@ -11,7 +11,7 @@ from budgeting.services import attainment_set, budget_policy_update, sales_targe
 from presales.exceptions import PermissionDenied, ValidationFailed
 from presales.periods import Quarter
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 
 def test_setting_a_target_twice_updates_it(rep):

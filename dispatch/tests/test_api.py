@@ -22,7 +22,7 @@ from presales.periods import Quarter
 from presales.tests.factories import SkillFactory, SolutionFactory
 from presales.tests.scenario_files import row_counts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 URL = "/api/v1/bookings/"
 

@@ -17,7 +17,7 @@ from monitoring.figures import cell_figures
 from monitoring.models import MonitoringPolicy
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, ValidationFailed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 URL = "/api/v1/hotline-requests/"
 

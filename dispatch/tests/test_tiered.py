@@ -19,7 +19,7 @@ from presales.choices import Role
 from presales.exceptions import InvalidState, NotEligible, NotFound, PermissionDenied, ValidationFailed
 from presales.tests.factories import make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 ENGINEERS_URL = "/api/v1/engineers/"
 BOOKINGS_URL = "/api/v1/bookings/"

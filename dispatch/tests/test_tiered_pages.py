@@ -11,7 +11,7 @@ from dispatch.models import Booking, Escalation, EscalationStatus
 from dispatch.tests.test_tiered import MATRIX, set_state
 from dispatch.tests.tiers import classed_opportunity, fund, slot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 

@@ -21,7 +21,7 @@ from presales.exceptions import NotEligible, PermissionDenied, SlotUnavailable, 
 from presales.selectors import opportunity_list
 from presales.tests.factories import SolutionFactory, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 

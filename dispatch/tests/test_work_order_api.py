@@ -24,7 +24,7 @@ from presales.choices import PresalesStage
 from presales.periods import Quarter
 from presales.tests.factories import RegionFactory, SkillFactory, SolutionFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 URL = "/api/v1/work-orders/"
 BOOKINGS = "/api/v1/bookings/"

@@ -25,7 +25,7 @@ from presales.choices import PresalesStage, Role
 from presales.models import User
 from presales.tests.factories import CustomerFactory, OpportunityFactory, SkillFactory, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 # The booking pages' data: a rep with a deal and a budget, Wang and Zhang working 09:00–18:00.
 desk, monday = test_pages.desk, test_pages.monday

@@ -15,7 +15,7 @@ from grabbing.models import GrabOrder, GrabOrderStatus
 from grabbing.services import grab_order_grab
 from grabbing.tests.factories import budget_for, post, window
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 URL = "/api/v1/grab-orders/"
 

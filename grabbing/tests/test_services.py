@@ -23,7 +23,7 @@ from presales.exceptions import (
 )
 from presales.tests.factories import SkillFactory, SolutionFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 
 def invited(order) -> set[str]:

@@ -23,7 +23,7 @@ from grabbing.tests.factories import post, window
 from presales.exceptions import InvalidState, NobodyInScope, ValidationFailed, WorkOrderStaffed
 from presales.tests.factories import SkillFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 URL = "/api/v1/grab-orders/"
 
