@@ -18,7 +18,7 @@ def main():
         ) from exc
     if sys.argv[1:2] != ["runserver"]:
         # A command (migrate, seed_demo …) may run statements longer than a web request may.
-        from presales.db import use_statement_timeout
+        from presales.core.db import use_statement_timeout
 
         use_statement_timeout("DB_COMMAND_STATEMENT_TIMEOUT_MS")
     execute_from_command_line(sys.argv)

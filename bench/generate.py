@@ -238,8 +238,8 @@ def generate(args) -> dict:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from budgeting.ledger import budgets_open_for_period
     from budgeting.models import BudgetPolicy, SalesTarget
+    from budgeting.services.ledger import budgets_open_for_period
     from presales.models import Rate, Region, Skill, Solution
     from presales.periods import Quarter
 

@@ -188,7 +188,7 @@ from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
 from django.core.management import call_command
 from monitoring.models import CellSnapshot
-from monitoring.services import recompute
+from monitoring.services.recompute import recompute
 
 manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
 sources = [Path(storage.path(path)) for finder in get_finders() for path, storage in finder.list([])]

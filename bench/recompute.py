@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     from dispatch.models import WorkOrder
     from monitoring.models import CellSnapshot, MonitoringPolicy, UtilisationSnapshot
-    from monitoring.services import default_end, recompute
+    from monitoring.services.recompute import default_end, recompute
     from presales.choices import Role
     from presales.models import Region, Solution, User
 

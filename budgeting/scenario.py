@@ -1,8 +1,8 @@
 """Scenario sections of budgeting: the budget policy, sales targets and attainment."""
 
-from budgeting.ledger import budget_open
 from budgeting.models import Attainment, SalesTarget
-from budgeting.services import attainment_set, budget_policy_update, sales_target_set
+from budgeting.services.ledger import budget_open
+from budgeting.services.targets import attainment_set, budget_policy_update, sales_target_set
 from presales.choices import CustomerTier
 from presales.scenario import Node, ScenarioContext, register
 

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from budgeting.ledger import budgets_open_for_period
+from budgeting.services.ledger import budgets_open_for_period
 from presales.periods import Quarter
 
 

@@ -10,9 +10,15 @@ from django.views.decorators.http import require_POST
 
 from budgeting.filters import LedgerPageFilter
 from budgeting.forms import AdjustForm
-from budgeting.ledger import budget_adjust, can_adjust
 from budgeting.models import LedgerKind
-from budgeting.selectors import budget_list, budget_periods, budget_summary, ledger_for, sales_targets_by_quarter
+from budgeting.selectors.budgets import (
+    budget_list,
+    budget_periods,
+    budget_summary,
+    ledger_for,
+    sales_targets_by_quarter,
+)
+from budgeting.services.ledger import budget_adjust, can_adjust
 from presales import access
 from presales.choices import CustomerTier
 from presales.decorators import role_required

@@ -49,14 +49,14 @@ class DeliveryCentreAdmin(SimpleHistoryAdmin):
 
 @admin.register(Escalation)
 class EscalationAdmin(ServiceWrittenMixin, SimpleHistoryAdmin):
-    # Decisions go through dispatch.escalations (emails, checks); the admin only reads them.
+    # Decisions go through dispatch.tiered.escalations (emails, checks); the admin only reads them.
     list_display = ["__str__", "status", "requested_by", "requested_at", "decided_by", "decided_at", "valid_until"]
     list_filter = ["status"]
 
 
 @admin.register(HotlineRequest)
 class HotlineRequestAdmin(ServiceWrittenMixin, SimpleHistoryAdmin):
-    # Asked and answered through dispatch.hotline; the admin only reads them.
+    # Asked and answered through dispatch.tiered.hotline; the admin only reads them.
     list_display = ["__str__", "solution", "urgency", "status", "engineer", "requested_at", "answered_at"]
     list_filter = ["status", "urgency", "solution"]
 
@@ -71,7 +71,7 @@ class WorkOrderSkillInline(admin.TabularInline):
         return False
 
 
-# Opened, filled and cancelled through dispatch.work_orders and dispatch.bookings (locks, the
+# Opened, filled and cancelled through dispatch.services.work_orders and dispatch.services.bookings (locks, the
 # exclusion constraint, budget reservations and charges): the admin reads them and their history.
 @admin.register(WorkOrder)
 class WorkOrderAdmin(ServiceWrittenMixin, SimpleHistoryAdmin):
@@ -92,6 +92,6 @@ class BookingAdmin(ServiceWrittenMixin, SimpleHistoryAdmin):
 
 @admin.register(Rating)
 class RatingAdmin(ServiceWrittenMixin, SimpleHistoryAdmin):
-    # Given and corrected by the rep (dispatch.bookings); corrections are the history.
+    # Given and corrected by the rep (dispatch.services.bookings); corrections are the history.
     list_display = ["booking", "score", "rated_by", "rated_at", "updated_at"]
     list_select_related = ["booking", "rated_by"]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from dispatch import calendar
 from dispatch.calendar import Block, Interval
 from dispatch.models import HOLDING_STATUSES, Booking, BookingStatus, Engineer, TimeOff, WorkingHours
-from presales.db import TstzRange
+from presales.core.db import TstzRange
 from presales.money import money
 
 # The time windows the product takes, in one place: a booking or grab order lasts at least

@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce, Least, Round
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import HOLDING_STATUSES, Booking, WorkOrder
-from presales.db import SecondsBetween
+from presales.core.db import SecondsBetween
 
 DEFAULT_SLIGHT_LIMIT_HOURS = 48
 DEFAULT_RESPONSE_LIMIT_HOURS = 4

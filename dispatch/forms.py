@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import MAX_ENGINEERS_NEEDED, Engineer
-from dispatch.selectors import ORDERINGS
-from dispatch.work_orders import MAX_SKILLS
+from dispatch.selectors.engineers import ORDERINGS
+from dispatch.services.work_orders import MAX_SKILLS
 from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage
 from presales.inputs import BoundedDateField, BoundedDateTimeField, IdField
 from presales.models import Region, Skill, Solution

@@ -71,7 +71,7 @@ class Engineer(models.Model):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="engineers", verbose_name=_("region"))
     home_office = models.CharField(_("home office"), max_length=100, blank=True)
     # None: a local-office engineer of ``region``, eligible for every opportunity (see
-    # dispatch.eligibility).
+    # dispatch.tiered.eligibility).
     delivery_centre = models.ForeignKey(
         DeliveryCentre,
         null=True,
@@ -87,7 +87,7 @@ class Engineer(models.Model):
     )
     solutions = models.ManyToManyField(Solution, related_name="engineers", blank=True, verbose_name=_("solutions"))
     is_active = models.BooleanField(_("active"), default=True)
-    # Kept in step with the ratings by dispatch.services.booking_rate, so that search can
+    # Kept in step with the ratings by dispatch.services.engineers.booking_rate, so that search can
     # filter and rank on them without aggregating every rating each time.
     rating_sum = models.PositiveIntegerField(_("sum of ratings"), default=0, editable=False)
     rating_count = models.PositiveIntegerField(_("number of ratings"), default=0, editable=False)
@@ -99,7 +99,7 @@ class Engineer(models.Model):
         m2m_fields=[solutions], excluded_fields=["rating_sum", "rating_count", "calendar_token"]
     )
 
-    # Set on a page's engineers by dispatch.selectors.attach_display_lists.
+    # Set on a page's engineers by dispatch.selectors.engineers.attach_display_lists.
     solution_codes: list[str]
     skill_list: list[dict]
 

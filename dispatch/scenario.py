@@ -2,10 +2,10 @@
 
 import datetime as dt
 
-from dispatch.bookings import booking_acknowledge, booking_complete, booking_create, booking_rate
 from dispatch.models import MAX_ENGINEERS_NEEDED, BookingStatus, WorkOrder
-from dispatch.services import engineer_upsert
-from dispatch.work_orders import work_order_create
+from dispatch.services.bookings import booking_acknowledge, booking_complete, booking_create, booking_rate
+from dispatch.services.engineers import engineer_upsert
+from dispatch.services.work_orders import work_order_create
 from presales.choices import Activity, PresalesStage, Role
 from presales.models import Skill
 from presales.scenario import Node, ScenarioContext, register, user_from_record

@@ -4,7 +4,7 @@ from celery import shared_task
 
 from dispatch.models import Booking, Escalation, HotlineRequest
 from presales import access
-from presales.mail import send_templated_mail
+from presales.core.mail import send_templated_mail
 
 EVENTS = ("booked", "cancelled", "rescheduled")
 
@@ -13,7 +13,7 @@ EVENTS = ("booked", "cancelled", "rescheduled")
 def notify_engineer(booking_id: int, event: str) -> bool:
     """Email the engineer that a booking was made, moved or cancelled.
 
-    Queued after the commit (presales.outbox), so a booking that rolls back sends nothing.
+    Queued after the commit (presales.core.outbox), so a booking that rolls back sends nothing.
     """
     booking = (
         Booking.objects.select_related("engineer__user", "work_order__opportunity__owner").filter(pk=booking_id).first()
@@ -36,7 +36,7 @@ ESCALATION_EVENTS = ("requested", "approved", "declined")
 def notify_escalation(escalation_id: int, event: str) -> bool:
     """A request goes to the managers of the opportunity's region; a decision to the rep.
 
-    Queued after the commit (presales.outbox), so a step that rolls back sends nothing.
+    Queued after the commit (presales.core.outbox), so a step that rolls back sends nothing.
     """
     escalation = (
         Escalation.objects.select_related("opportunity__owner", "opportunity__region", "requested_by", "decided_by")

@@ -5,7 +5,7 @@ from grabbing.models import GrabOrder, Invitation, Question
 from presales.admin import ServiceWrittenMixin
 
 
-# Posted, grabbed, confirmed, rejected and asked through grabbing.services only (the claim is a
+# Posted, grabbed, confirmed, rejected and asked through grabbing.services.grab_orders only (the claim is a
 # conditional update, the confirmation books and reserves): the admin reads them.
 @admin.register(GrabOrder)
 class GrabOrderAdmin(ServiceWrittenMixin, SimpleHistoryAdmin):

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from grabbing.models import GrabOrder
-from grabbing.services import grab_order_grab, grab_order_post
+from grabbing.services.grab_orders import grab_order_grab, grab_order_post
 from presales.choices import DISPATCHABLE_STAGES
 from presales.demo import ACTIVITY_BY_STAGE
 from presales.exceptions import NobodyInScope

@@ -3,7 +3,7 @@
 from django.dispatch import receiver
 
 from dispatch.signals import work_order_cancelled
-from grabbing.services import grab_orders_call_off
+from grabbing.services.grab_orders import grab_orders_call_off
 
 
 @receiver(work_order_cancelled, dispatch_uid="grabbing.call_off_with_the_work_order")

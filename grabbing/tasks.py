@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from presales.mail import send_templated_mail
+from presales.core.mail import send_templated_mail
 
 
 @shared_task(name="grabbing.notify_invited", acks_late=True, autoretry_for=(OSError,), retry_backoff=True)
@@ -51,6 +51,6 @@ def notify_grabbed(grab_order_id: int) -> bool:
 @shared_task(name="grabbing.expire_grab_orders", acks_late=True)
 def expire_grab_orders() -> int:
     """Open orders whose start has come become expired; running twice expires nothing more."""
-    from grabbing.services import grab_orders_expire
+    from grabbing.services.grab_orders import grab_orders_expire
 
     return grab_orders_expire()

@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dispatch.models import Engineer
-from dispatch.selectors import dispatchable_opportunities, engineer_grades
-from dispatch.work_order_selectors import work_orders_visible_to
-from grabbing import services
+from dispatch.selectors.bookings import dispatchable_opportunities
+from dispatch.selectors.engineers import engineer_grades
+from dispatch.selectors.work_orders import work_orders_visible_to
 from grabbing.forms import GrabOrderForm, QuestionForm, initial_from_search, initial_from_work_order
 from grabbing.models import GrabOrderStatus, Question
-from grabbing.selectors import grab_order_list, invitation_list, rep_grab_orders
+from grabbing.selectors.grab_orders import grab_order_list, invitation_list, rep_grab_orders
+from grabbing.services import grab_orders as grab_order_services
 from presales import access
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError, BudgetExceeded
@@ -64,7 +65,7 @@ def new(request):
     form = _form(request, request.POST)
     if form.is_valid():
         try:
-            order = services.grab_order_post(by=request.user, **form.service_arguments())
+            order = grab_order_services.grab_order_post(by=request.user, **form.service_arguments())
         except ApplicationError as error:
             _add_errors(form, error)
         else:
@@ -98,7 +99,7 @@ def preview(request):
     context = {"invited": None, "problem": None}
     if form.is_valid():
         try:
-            context["invited"] = services.grab_order_preview(by=request.user, **form.service_arguments())
+            context["invited"] = grab_order_services.grab_order_preview(by=request.user, **form.service_arguments())
         except ApplicationError as error:
             context["problem"] = " ".join(_messages(error.fields) or [str(error.message)])
     elif not set(form.errors) & WINDOW_FIELDS:  # the window is there, something else is wrong
@@ -135,19 +136,21 @@ def _rep_action(request, pk, action, success: str):
 @require_POST
 @role_required(*access.REPS)
 def confirm(request, pk):
-    return _rep_action(request, pk, services.grab_order_confirm, _("Grab order #%(id)s confirmed and booked."))
+    return _rep_action(
+        request, pk, grab_order_services.grab_order_confirm, _("Grab order #%(id)s confirmed and booked.")
+    )
 
 
 @require_POST
 @role_required(*access.REPS)
 def reject(request, pk):
-    return _rep_action(request, pk, services.grab_order_reject, _("Grab order #%(id)s reopened."))
+    return _rep_action(request, pk, grab_order_services.grab_order_reject, _("Grab order #%(id)s reopened."))
 
 
 @require_POST
 @role_required(*access.REPS)
 def cancel(request, pk):
-    return _rep_action(request, pk, services.grab_order_cancel, _("Grab order #%(id)s cancelled."))
+    return _rep_action(request, pk, grab_order_services.grab_order_cancel, _("Grab order #%(id)s cancelled."))
 
 
 @role_required(*access.ENGINEERS)
@@ -168,7 +171,7 @@ def invitations(request):
 def grab(request, pk):
     order = get_object_or_404(grab_order_list(user=request.user), pk=pk)
     try:
-        services.grab_order_grab(grab_order=order, by=request.user)
+        grab_order_services.grab_order_grab(grab_order=order, by=request.user)
     except ApplicationError as error:
         message_refusal(request, error)
     else:
@@ -187,7 +190,9 @@ def ask(request, pk):
         if is_rep and form.cleaned_data["engineer"]:
             engineer = Engineer.objects.filter(pk=form.cleaned_data["engineer"]).first()
         try:
-            services.question_ask(grab_order=order, by=request.user, text=form.cleaned_data["text"], engineer=engineer)
+            grab_order_services.question_ask(
+                grab_order=order, by=request.user, text=form.cleaned_data["text"], engineer=engineer
+            )
         except ApplicationError as error:
             message_refusal(request, error)
         else:

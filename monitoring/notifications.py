@@ -4,14 +4,14 @@ from celery import shared_task
 
 from monitoring.models import Alert, ContingencyPlan
 from presales import access
-from presales.mail import send_templated_mail
+from presales.core.mail import send_templated_mail
 
 
 @shared_task(name="monitoring.notify_alert_opened", acks_late=True, autoretry_for=(OSError,), retry_backoff=True)
 def notify_alert_opened(alert_id: int) -> int:
     """Email every manager of the alert's region, with the plan; returns how many were told.
 
-    Queued after the commit (presales.outbox) by the recompute, so an alert that rolls back sends nothing.
+    Queued after the commit (presales.core.outbox) by the recompute, so an alert that rolls back sends nothing.
     """
     alert = Alert.objects.select_related("region", "solution").filter(pk=alert_id).first()
     if alert is None:

@@ -1,6 +1,6 @@
 """Celery work of real-time control: the periodic recompute and the debounced one after events.
 
-Every run is an upsert (see monitoring.services), so redelivery after a killed worker, a
+Every run is an upsert (see monitoring.services.recompute), so redelivery after a killed worker, a
 second beat started by mistake or two workers racing all leave the same snapshots and alerts.
 A short cache lock per window end keeps duplicates from even doing the work twice.
 """
@@ -13,8 +13,8 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
-from monitoring.services import default_end, ensure_daily_snapshot, prune_snapshots, recompute
-from presales.outbox import enqueue
+from monitoring.services.recompute import default_end, ensure_daily_snapshot, prune_snapshots, recompute
+from presales.core.outbox import enqueue
 
 PENDING_KEY = "monitoring:recompute-pending"
 # Below the broker's visibility timeout (asserted by a test of the configuration): a task

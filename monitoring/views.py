@@ -1,6 +1,6 @@
 """The regional dashboard of real-time control (实时管控): the region × solution grid with its
 alerts and plans, polled by htmx; alert actions in place; the engineers' UT; a CSV of the grid.
-Reads come from monitoring.selectors, writes from monitoring.services (or the Celery task)."""
+Reads come from monitoring.selectors.dashboard, writes from monitoring.services.recompute (or the Celery task)."""
 
 from urllib.parse import urlencode
 
@@ -14,16 +14,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dispatch.forms import LOCAL_MINUTE
-from dispatch.work_order_views import oversees_work_orders
-from monitoring import selectors, services
+from dispatch.views.work_orders import oversees_work_orders
 from monitoring.figures import WAITING
 from monitoring.forms import RecomputeForm, WindowForm
 from monitoring.models import AlertKind
+from monitoring.selectors import dashboard as dashboard_selectors
+from monitoring.services import recompute as monitoring_services
 from monitoring.tasks import recompute_cells
 from presales import access
+from presales.core.outbox import enqueue
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
-from presales.outbox import enqueue
 from presales.spreadsheet import csv_response
 
 POLL_SECONDS = 30
@@ -77,7 +78,7 @@ def _window(request):
     """The window end asked for (``?date=``), or None for the newest; and the form with errors."""
     form = WindowForm(request.GET)
     day = form.cleaned_data["date"] if form.is_valid() else None
-    return (selectors.day_end(day) if day else None), form
+    return (dashboard_selectors.day_end(day) if day else None), form
 
 
 def waiting_links(cell) -> dict[str, str]:
@@ -105,13 +106,13 @@ def _live_context(request, dashboard, form) -> dict:
         for cell in cells:
             cell.sparkline = sparkline(cell.trend)
             cell.waiting_links = waiting_links(cell) if linked and cell.snapshot else {}
-    window = selectors.dashboard_window(dashboard=dashboard)
+    window = dashboard_selectors.dashboard_window(dashboard=dashboard)
     return {
         "dashboard": dashboard,
         "window": window,
         "window_days": (window[1] - window[0]).days if window else None,
-        "computed": selectors.dashboard_computed(dashboard=dashboard),
-        "manageable": selectors.manageable_region_ids(user=request.user),
+        "computed": dashboard_selectors.dashboard_computed(dashboard=dashboard),
+        "manageable": dashboard_selectors.manageable_region_ids(user=request.user),
         "form": form,
         "day": day,
         "poll_seconds": POLL_SECONDS,
@@ -125,12 +126,12 @@ def _live_context(request, dashboard, form) -> dict:
 def dashboard(request):
     """The whole page; an htmx request (the 30-second poll) gets only the live fragment."""
     end, form = _window(request)
-    board = selectors.dashboard_page(user=request.user, end=end)
+    board = dashboard_selectors.dashboard_page(user=request.user, end=end)
     context = _live_context(request, board, form)
     if request.htmx:
         return render(request, "monitoring/_live.html", context)
     start, ut_end = _utilisation_window(context["window"])
-    rows = selectors.engineer_utilisation(user=request.user, start=start, end=ut_end)
+    rows = dashboard_selectors.engineer_utilisation(user=request.user, start=start, end=ut_end)
     # Busiest first, a page at a time: a region has hundreds of engineers; the CSV has them all.
     context["utilisation"] = Paginator(rows, UT_PAGE_SIZE).get_page(request.GET.get("page"))
     context["utilisation_window"] = (start, ut_end)
@@ -141,7 +142,7 @@ def dashboard(request):
 def _utilisation_window(window):
     """The dashboard's window; nothing computed yet: the policy's window to now, so the
     engineers' UT still shows."""
-    return window or selectors.policy_window(end=services.default_end())
+    return window or dashboard_selectors.policy_window(end=monitoring_services.default_end())
 
 
 def _dashboard_url(day=None) -> str:
@@ -152,7 +153,7 @@ def _dashboard_url(day=None) -> str:
 def _alert_action(request, pk, action):
     """Acknowledge or resolve in place: htmx gets the re-rendered row (with the refusal shown on
     it), a plain form post is redirected with a message. Other regions' alerts are 404."""
-    alert = selectors.dashboard_alert(user=request.user, pk=pk)
+    alert = dashboard_selectors.dashboard_alert(user=request.user, pk=pk)
     if alert is None:
         raise Http404
     error = None
@@ -160,7 +161,7 @@ def _alert_action(request, pk, action):
         action(alert=alert, by=request.user)
     except ApplicationError as refusal:
         error = refusal
-    alert = selectors.dashboard_alert(user=request.user, pk=pk)
+    alert = dashboard_selectors.dashboard_alert(user=request.user, pk=pk)
     if alert is None:
         raise Http404
     if not request.htmx:
@@ -172,20 +173,24 @@ def _alert_action(request, pk, action):
             )
         return redirect(_dashboard_url())
     alert.start_url = plan_start_url(alert)
-    context = {"alert": alert, "error": error, "manageable": selectors.manageable_region_ids(user=request.user)}
+    context = {
+        "alert": alert,
+        "error": error,
+        "manageable": dashboard_selectors.manageable_region_ids(user=request.user),
+    }
     return render(request, "monitoring/_alert_row.html", context)
 
 
 @require_POST
 @role_required(*access.MANAGERS_AND_ADMINS)
 def alert_acknowledge(request, pk):
-    return _alert_action(request, pk, services.alert_acknowledge)
+    return _alert_action(request, pk, monitoring_services.alert_acknowledge)
 
 
 @require_POST
 @role_required(*access.MANAGERS_AND_ADMINS)
 def alert_resolve(request, pk):
-    return _alert_action(request, pk, services.alert_resolve)
+    return _alert_action(request, pk, monitoring_services.alert_resolve)
 
 
 @require_POST
@@ -200,7 +205,7 @@ def recompute(request):
         return redirect(_dashboard_url())
     day = form.cleaned_data["date"]
     if day:
-        result = services.recompute(end=selectors.day_end(day))
+        result = monitoring_services.recompute(end=dashboard_selectors.day_end(day))
         messages.success(
             request,
             _("Computed %(cells)s cells for the window ending %(end)s.")
@@ -282,8 +287,8 @@ def cells_csv(request):
     """One row per cell of the grid (as the page shows it) with all its figures and the window;
     a cell not computed has empty figures."""
     end, _form = _window(request)
-    board = selectors.dashboard_page(user=request.user, end=end)
-    window = selectors.dashboard_window(dashboard=board)
+    board = dashboard_selectors.dashboard_page(user=request.user, end=end)
+    window = dashboard_selectors.dashboard_window(dashboard=board)
     stamp = timezone.localtime(window[1]).strftime("%Y%m%d-%H%M") if window else "none"
     rows = (_csv_row(region, cell, window) for region, cells in board.rows for cell in cells)
     return csv_response(filename=f"cells-{stamp}.csv", header=_csv_header(), rows=rows)
@@ -294,9 +299,9 @@ def cells_csv(request):
 def utilisation_csv(request):
     """Every engineer's UT of the dashboard's window (the page shows them fifty at a time)."""
     end, _form = _window(request)
-    board = selectors.dashboard_page(user=request.user, end=end)
-    start, ut_end = _utilisation_window(selectors.dashboard_window(dashboard=board))
-    rows = selectors.engineer_utilisation(user=request.user, start=start, end=ut_end)
+    board = dashboard_selectors.dashboard_page(user=request.user, end=end)
+    start, ut_end = _utilisation_window(dashboard_selectors.dashboard_window(dashboard=board))
+    rows = dashboard_selectors.engineer_utilisation(user=request.user, start=start, end=ut_end)
     stamp = timezone.localtime(ut_end).strftime("%Y%m%d-%H%M")
     window = [timezone.localtime(moment).isoformat() for moment in (start, ut_end)]
     return csv_response(

@@ -7,12 +7,15 @@ attributes: presales imports none of those apps.
 """
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, Q, QuerySet
 
 from presales.choices import Role
 from presales.models import Opportunity, Region, Solution, User
+
+if TYPE_CHECKING:  # the stubs' name for a label that may still be a lazy translation
+    from django_stubs_ext import StrOrPromise
 
 # --- Audiences: who a page, an API endpoint or a menu item is for --------------------------------
 
@@ -66,7 +69,7 @@ def grants_staff(roles: Iterable[str]) -> bool:
     return Role.ADMIN in set(roles)
 
 
-def role_labels(user: User) -> list[str]:
+def role_labels(user: User) -> list["StrOrPromise"]:
     """The user's role names, in the order Role declares them (badges read the same everywhere)."""
     return [role.label for role in Role if role.value in user.role_codes]
 

@@ -17,7 +17,7 @@ app.autodiscover_tasks()
 def worker_statement_timeout(**kwargs) -> None:
     """Tasks may run longer statements than a web request, within their own limit. Connected
     before the pool forks, so every child's connections get it too."""
-    from presales.db import use_statement_timeout
+    from presales.core.db import use_statement_timeout
 
     use_statement_timeout("DB_WORKER_STATEMENT_TIMEOUT_MS")
 
@@ -26,7 +26,7 @@ def worker_statement_timeout(**kwargs) -> None:
 def drain_outbox_on_start(**kwargs) -> None:
     """A worker that starts after an outage publishes what the web processes could not,
     without waiting for beat's next minute."""
-    from presales.outbox import outbox_drain
+    from presales.core.outbox import outbox_drain
 
     try:
         outbox_drain()

@@ -96,7 +96,7 @@ class AlreadyGrabbed(ApplicationError):
 
 
 class NotEligible(ApplicationError):
-    """Tiered support: the engineer may not serve this opportunity (see dispatch.eligibility)."""
+    """Tiered support: the engineer may not serve this opportunity (see dispatch.tiered.eligibility)."""
 
     code = "not_eligible"
     status = 409

@@ -6,9 +6,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from presales.choices import PresalesStage, ProjectClass
+from presales.core.signin import SignInThrottled, sign_in_authenticate
 from presales.models import Region, Solution
 from presales.selectors import customer_list
-from presales.signin import SignInThrottled, sign_in_authenticate
 
 
 class OpportunityForm(forms.Form):

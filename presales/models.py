@@ -253,7 +253,7 @@ class OutboxTask(models.Model):
     """A task call written in the same transaction as the change it reports (an outbox).
 
     Published to the broker after the commit and deleted once published; one the broker
-    refused (Redis down) stays here until ``presales.outbox.outbox_drain`` publishes it, so a
+    refused (Redis down) stays here until ``presales.core.outbox.outbox_drain`` publishes it, so a
     committed change never loses its email or recompute, and a rolled-back one never sends.
     """
 

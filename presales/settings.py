@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so it sees what a view raised: body size under /api/, lock and statement timeouts.
-    "presales.middleware.LimitsMiddleware",
+    "presales.core.middleware.LimitsMiddleware",
 ]
 
 ROOT_URLCONF = "presales.urls"
@@ -146,14 +146,14 @@ else:
     # (bench/README.md, search finding 2); OLTP queries here never gain from it.
     # statement_timeout: no query outlives the request that asked for it (a gunicorn worker is
     # killed at 120 s, but PostgreSQL would keep running its query); a cancelled statement is a
-    # 503 busy (presales/db.py). Celery workers and management commands set their own at start.
+    # 503 busy (presales/core/db.py). Celery workers and management commands set their own at start.
     DATABASES["default"]["OPTIONS"].setdefault(
         "options", f"-c lock_timeout=5000 -c statement_timeout={DB_STATEMENT_TIMEOUT_MS} -c jit=off"
     )
     if os.environ.get("TEST_DATABASE_NAME"):  # parallel test runs on one server need their own
         DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 
-# Request bodies: at most 1 MB (the API answers a bigger one 413 too_large, presales/api/errors.py).
+# Request bodies: at most 1 MB (the API answers a bigger one 413 too_large, presales/core/errors.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -196,12 +196,12 @@ STORAGES = {
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # What the cache holds is advisory (throttle counters, the recompute's debounce and lock;
 # idempotency keys live in the database), so a Redis outage logs an error and the requests
-# go on (presales/cache.py); short timeouts keep each request from stalling on it.
+# go on (presales/core/cache.py); short timeouts keep each request from stalling on it.
 REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "presales.cache.FailOpenRedisCache",
+            "BACKEND": "presales.core.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
         }
@@ -227,7 +227,7 @@ if os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL"):  # how often workers look 
         "unacked_restore_interval": int(os.environ["CELERY_UNACKED_RESTORE_INTERVAL"]),
         "unacked_restore_throttle": 1,
     }
-# Tasks are published from an outbox (presales/outbox.py): a publish that fails leaves the
+# Tasks are published from an outbox (presales/core/outbox.py): a publish that fails leaves the
 # call for the drain, so fail fast (one short retry) instead of stalling the request.
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
 CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = REDIS_TIMEOUT
@@ -242,7 +242,7 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-cells": {"task": "monitoring.recompute_cells", "schedule": crontab(minute="*/5")},
     # Orders expire at their start; a minute late is fine, the task is idempotent.
     "expire-grab-orders": {"task": "grabbing.expire_grab_orders", "schedule": crontab(minute="*")},
-    # Publishes the task calls the broker refused while it was down (presales/outbox.py).
+    # Publishes the task calls the broker refused while it was down (presales/core/outbox.py).
     "drain-outbox": {"task": "presales.drain_outbox", "schedule": crontab(minute="*")},
     # Idempotency-Key records are replayed for 24 hours; hourly keeps them at most 25 h old.
     "prune-idempotency-records": {"task": "presales.prune_idempotency_records", "schedule": crontab(minute=40)},
@@ -269,7 +269,7 @@ REST_FRAMEWORK = {
         "presales.api.throttling.UserThrottle",
     ],
     "DEFAULT_SCHEMA_CLASS": "presales.api.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "presales.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "presales.core.errors.exception_handler",
     "DATETIME_INPUT_FORMATS": ["iso-8601"],
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -284,7 +284,7 @@ API_THROTTLE_RATES = {
     "user": os.environ.get("API_THROTTLE_USER", "1200/min"),
     "auth": os.environ.get("API_THROTTLE_AUTH", "10/min"),
 }
-# Password guessing (presales/signin.py): this many failed sign-ins per username and per
+# Password guessing (presales/core/signin.py): this many failed sign-ins per username and per
 # client address within the window refuse further sign-ins until the window ends.
 SIGNIN_FAILURE_LIMIT = int(os.environ.get("SIGNIN_FAILURE_LIMIT", "5"))
 SIGNIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("SIGNIN_FAILURE_WINDOW_SECONDS", "900"))

@@ -20,8 +20,8 @@ def worker_health() -> dict:
 def drain_outbox() -> dict:
     """Publish queued task calls whose first publish failed (the broker was down) and forget old
     sent-mail records; beat runs it every minute, so once Redis is back nothing waits longer."""
+    from presales.core.outbox import outbox_drain
     from presales.models import SentMail
-    from presales.outbox import outbox_drain
 
     # A redelivery comes within the broker's visibility timeout (an hour); a week is plenty.
     SentMail.objects.filter(sent_at__lt=timezone.now() - dt.timedelta(days=7)).delete()

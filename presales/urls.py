@@ -25,10 +25,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "presales.api.errors.bad_request"
-handler403 = "presales.api.errors.permission_denied"
-handler404 = "presales.api.errors.page_not_found"
-handler500 = "presales.api.errors.server_error"
+handler400 = "presales.core.errors.bad_request"
+handler403 = "presales.core.errors.permission_denied"
+handler404 = "presales.core.errors.page_not_found"
+handler500 = "presales.core.errors.server_error"
 
 admin.site.site_header = admin.site.site_title = "Presales Dispatch"
 admin.site.login_form = AdminSignInForm  # the admin's sign-in is throttled like the others

@@ -1,4 +1,4 @@
--- One booking as dispatch.bookings.booking_create makes it, in plain SQL, for pgbench:
+-- One booking as dispatch.services.bookings.booking_create makes it, in plain SQL, for pgbench:
 -- lock the engineer, check the slot (working hours, time off, overlapping bookings), read the
 -- rate, lock the owner's budget for the quarter and check what remains, then write the work
 -- order, the booking, their history rows and the reserve line, and move the budget.

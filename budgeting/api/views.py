@@ -4,12 +4,12 @@ from rest_framework.decorators import action
 from rest_framework.generics import ListAPIView, get_object_or_404
 from rest_framework.response import Response
 
-from budgeting import selectors
 from budgeting.api import serializers
 from budgeting.filters import BudgetFilter, LedgerFilter
-from budgeting.ledger import budget_adjust
 from budgeting.models import LedgerEntry
-from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
+from budgeting.selectors import budgets as budget_selectors
+from budgeting.services.ledger import budget_adjust
+from presales.core.idempotency import IDEMPOTENCY_KEY, idempotent
 
 
 class BudgetViewSet(viewsets.ReadOnlyModelViewSet):
@@ -19,7 +19,7 @@ class BudgetViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = BudgetFilter
 
     def get_queryset(self):
-        return selectors.budget_list(user=self.request.user)
+        return budget_selectors.budget_list(user=self.request.user)
 
     @extend_schema(
         request=serializers.AdjustRequestSerializer,
@@ -53,5 +53,5 @@ class BudgetLedgerView(ListAPIView):
     queryset = LedgerEntry.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
-        budget = get_object_or_404(selectors.budget_list(user=self.request.user), pk=self.kwargs["pk"])
-        return selectors.ledger_for(budget=budget)
+        budget = get_object_or_404(budget_selectors.budget_list(user=self.request.user), pk=self.kwargs["pk"])
+        return budget_selectors.ledger_for(budget=budget)

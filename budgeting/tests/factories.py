@@ -1,7 +1,7 @@
 from decimal import Decimal
 
-from budgeting.ledger import budget_open
 from budgeting.models import Attainment, SalesTarget
+from budgeting.services.ledger import budget_open
 
 
 def give_targets(rep, period: str, **targets_by_tier) -> None:

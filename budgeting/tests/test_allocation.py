@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from budgeting.ledger import budget_open, budget_recompute
 from budgeting.models import Attainment, BudgetPolicy, LedgerKind
-from budgeting.selectors import allocation_for
+from budgeting.selectors.budgets import allocation_for
+from budgeting.services.ledger import budget_open, budget_recompute
 from budgeting.tests.factories import give_targets
 from presales.choices import Role
 from presales.tests.factories import make_user

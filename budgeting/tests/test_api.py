@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from budgeting.ledger import budget_reserve
 from budgeting.models import LedgerKind
+from budgeting.services.ledger import budget_reserve
 from budgeting.tests.factories import open_budget
 from presales.choices import Role
 from presales.tests.factories import make_user

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from budgeting.ledger import budget_reserve
 from budgeting.models import Budget, LedgerKind
-from budgeting.selectors import ledger_totals
+from budgeting.selectors.budgets import ledger_totals
+from budgeting.services.ledger import budget_reserve
 from budgeting.tests.factories import open_budget
 from presales.exceptions import BudgetExceeded
 from presales.tests.concurrency import run_concurrently

@@ -5,15 +5,15 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from budgeting.ledger import (
+from budgeting.models import LedgerEntry, LedgerKind
+from budgeting.selectors.budgets import ledger_totals
+from budgeting.services.ledger import (
     budget_adjust,
     budget_charge,
     budget_release,
     budget_reserve,
     budget_settle,
 )
-from budgeting.models import LedgerEntry, LedgerKind
-from budgeting.selectors import ledger_totals
 from budgeting.tests.factories import open_budget
 from presales.exceptions import BudgetExceeded, InvalidState, PermissionDenied, ValidationFailed
 

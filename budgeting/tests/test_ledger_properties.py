@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from budgeting.ledger import budget_adjust, budget_charge, budget_release, budget_reserve, budget_settle
-from budgeting.selectors import ledger_totals
+from budgeting.selectors.budgets import ledger_totals
+from budgeting.services.ledger import budget_adjust, budget_charge, budget_release, budget_reserve, budget_settle
 from budgeting.tests.factories import open_budget
 from presales.choices import Role
 from presales.exceptions import ApplicationError

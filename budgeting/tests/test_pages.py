@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from budgeting.ledger import budget_adjust, budget_reserve
 from budgeting.models import Attainment, LedgerEntry, LedgerKind
-from budgeting.selectors import sales_targets_by_quarter
+from budgeting.selectors.budgets import sales_targets_by_quarter
+from budgeting.services.ledger import budget_adjust, budget_reserve
 from budgeting.tests.factories import give_targets, open_budget
 from presales.choices import Role
 from presales.tests.factories import make_user

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from budgeting.models import Attainment, BudgetPolicy, SalesTarget
-from budgeting.selectors import allocation_for
+from budgeting.selectors.budgets import allocation_for
 from presales.models import User
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from budgeting.ledger import budget_open
 from budgeting.models import BudgetPolicy, SalesTarget
-from budgeting.services import attainment_set, budget_policy_update, sales_target_set
+from budgeting.services.ledger import budget_open
+from budgeting.services.targets import attainment_set, budget_policy_update, sales_target_set
 from presales.exceptions import PermissionDenied, ValidationFailed
 from presales.periods import Quarter
 

@@ -1,7 +1,7 @@
 """The escalation API (tiered support): a rep requests, the regional manager approves or declines.
 
 Reads go through escalations_visible_to (an escalation the caller may not see answers 404);
-every write is one service call from dispatch.escalations.
+every write is one service call from dispatch.tiered.escalations.
 """
 
 from drf_spectacular.utils import extend_schema
@@ -10,12 +10,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dispatch import escalations as services
 from dispatch.models import Escalation
+from dispatch.tiered import escalations as escalation_services
 from presales import access
 from presales.api.fields import StrictPrimaryKeyRelatedField
-from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.api.permissions import HasRole
+from presales.core.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.models import Opportunity
 from presales.selectors import opportunity_list
 
@@ -56,10 +56,10 @@ class EscalationCreateSerializer(serializers.Serializer):
 class ApproveSerializer(serializers.Serializer):
     days = serializers.IntegerField(
         required=False,
-        default=services.DEFAULT_PERIOD_DAYS,
+        default=escalation_services.DEFAULT_PERIOD_DAYS,
         # The service's range, here too so that the schema states it.
         min_value=1,
-        max_value=services.MAX_PERIOD_DAYS,
+        max_value=escalation_services.MAX_PERIOD_DAYS,
         help_text="How long the delivery centre stays eligible, 1–180 days (default 30).",
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
@@ -77,7 +77,7 @@ class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     queryset = Escalation.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
-        return services.escalations_visible_to(self.request.user)
+        return escalation_services.escalations_visible_to(self.request.user)
 
     def get_permissions(self):
         # Only reps ask (on their own opportunities): anyone else is refused for their role, as
@@ -98,7 +98,7 @@ class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def _create(self, request: Request) -> Response:
         data = EscalationCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        escalation = services.escalation_request(by=request.user, **data.validated_data)
+        escalation = escalation_services.escalation_request(by=request.user, **data.validated_data)
         return Response(EscalationSerializer(escalation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ApproveSerializer, responses={200: EscalationSerializer})
@@ -109,7 +109,9 @@ class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         escalation = self.get_object()
         data = ApproveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        escalation = services.escalation_approve(escalation=escalation, by=request.user, **data.validated_data)
+        escalation = escalation_services.escalation_approve(
+            escalation=escalation, by=request.user, **data.validated_data
+        )
         return Response(EscalationSerializer(escalation).data)
 
     @extend_schema(request=DeclineSerializer, responses={200: EscalationSerializer})
@@ -119,5 +121,7 @@ class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         escalation = self.get_object()
         data = DeclineSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        escalation = services.escalation_decline(escalation=escalation, by=request.user, **data.validated_data)
+        escalation = escalation_services.escalation_decline(
+            escalation=escalation, by=request.user, **data.validated_data
+        )
         return Response(EscalationSerializer(escalation).data)

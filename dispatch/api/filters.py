@@ -10,8 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 
 from dispatch.delay import Delay
 from dispatch.models import Booking, BookingStatus, Engineer, WorkOrder
-from dispatch.selectors import ORDERINGS, engineer_search
-from dispatch.work_order_selectors import work_order_list
+from dispatch.selectors.engineers import ORDERINGS, engineer_search
+from dispatch.selectors.work_orders import work_order_list
 from dispatch.work_order_status import WorkOrderStatus
 from presales.api.filters import AwareIsoDateTimeFilter, IdFilter, StrictBooleanFilter
 from presales.api.limits import MAX_ITEMS

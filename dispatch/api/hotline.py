@@ -6,12 +6,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dispatch import hotline as services
 from dispatch.models import HotlineRequest, HotlineUrgency
+from dispatch.tiered import hotline as hotline_services
 from presales import access
 from presales.api.fields import CodeRelatedField, StrictPrimaryKeyRelatedField
-from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.api.permissions import HasRole
+from presales.core.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.models import Opportunity, Solution
 from presales.selectors import opportunity_list
 
@@ -75,7 +75,7 @@ class HotlineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     queryset = HotlineRequest.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
-        return services.hotline_visible_to(self.request.user)
+        return hotline_services.hotline_visible_to(self.request.user)
 
     def get_permissions(self):
         # Only reps ask (on their own opportunities): anyone else is refused for their role, as
@@ -93,7 +93,7 @@ class HotlineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def _create(self, request: Request) -> Response:
         data = HotlineCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        hotline = services.hotline_request(by=request.user, **data.validated_data)
+        hotline = hotline_services.hotline_request(by=request.user, **data.validated_data)
         return Response(HotlineSerializer(hotline).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AnswerSerializer, responses={200: HotlineSerializer})
@@ -103,5 +103,5 @@ class HotlineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         hotline = self.get_object()
         data = AnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        hotline = services.hotline_answer(hotline=hotline, by=request.user, **data.validated_data)
+        hotline = hotline_services.hotline_answer(hotline=hotline, by=request.user, **data.validated_data)
         return Response(HotlineSerializer(hotline).data)

@@ -7,11 +7,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dispatch.delay import Delay
-from dispatch.eligibility import REASON_LABELS
 from dispatch.models import Booking, BookingStatus, Engineer, WorkOrder
-from dispatch.selectors import booking_delay
-from dispatch.visibility import sees_only_own_part
-from dispatch.work_order_selectors import work_orders_visible_to
+from dispatch.selectors.bookings import booking_delay
+from dispatch.selectors.visibility import sees_only_own_part
+from dispatch.selectors.work_orders import work_orders_visible_to
+from dispatch.tiered.eligibility import REASON_LABELS
 from presales.api.fields import AwareDateTimeField, AwareQueryDateTimeField, StrictPrimaryKeyRelatedField
 from presales.choices import Activity, PresalesStage
 from presales.models import Opportunity
@@ -42,8 +42,8 @@ class MatchSerializer(serializers.Serializer):
 
 
 class EngineerSerializer(serializers.ModelSerializer):
-    """An engineer as the search returns them: annotated by dispatch.selectors.engineer_search,
-    loaded by dispatch.selectors.engineers_for_display."""
+    """An engineer as the search returns them: annotated by dispatch.selectors.engineers.engineer_search,
+    loaded by dispatch.selectors.engineers.engineers_for_display."""
 
     name = serializers.CharField(read_only=True)
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)

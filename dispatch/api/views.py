@@ -1,7 +1,7 @@
 """The dispatch API: the engineer search and schedules, and the booking life cycle.
 
 Reads go through the selectors (scoped to the caller); every write is one service call from
-dispatch.bookings, whose errors the API's exception handler turns into the contract's codes.
+dispatch.services.bookings, whose errors the API's exception handler turns into the contract's codes.
 """
 
 from drf_spectacular.utils import extend_schema
@@ -11,23 +11,17 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dispatch import bookings as services
 from dispatch.api import serializers
 from dispatch.api.filters import BookingFilter, EngineerFilter
 from dispatch.availability import Schedule, schedules
 from dispatch.models import Booking, Engineer
-from dispatch.selectors import (
-    attach_display_lists,
-    booking_list,
-    bookings_visible_to,
-    engineers_for_display,
-    lead_bookings,
-    with_own_work_order_delay,
-)
+from dispatch.selectors.bookings import booking_list, bookings_visible_to, lead_bookings, with_own_work_order_delay
+from dispatch.selectors.engineers import attach_display_lists, engineers_for_display
+from dispatch.services import bookings as booking_services
 from presales import access
-from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.api.pagination import RankedPagination
 from presales.api.permissions import HasRole
+from presales.core.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.models import User
 
 
@@ -132,7 +126,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def _create(self, request: Request) -> Response:
         data = serializers.BookingCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        booking = services.booking_create(by=request.user, **data.validated_data)
+        booking = booking_services.booking_create(by=request.user, **data.validated_data)
         if "work_order" in data.validated_data:  # its delay counts the work order's other bookings
             return self._present(booking, status.HTTP_201_CREATED)
         booking = with_own_work_order_delay(booking)
@@ -142,7 +136,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk=None) -> Response:
         """The booked engineer confirms: booked → acknowledged."""
-        booking = services.booking_acknowledge(booking=self.get_object(), by=request.user)
+        booking = booking_services.booking_acknowledge(booking=self.get_object(), by=request.user)
         return self._present(booking)
 
     @_action_schema(serializers.CancelSerializer)
@@ -152,7 +146,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         booking = self.get_object()
         data = serializers.CancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        booking = services.booking_cancel(booking=booking, by=request.user, **data.validated_data)
+        booking = booking_services.booking_cancel(booking=booking, by=request.user, **data.validated_data)
         return self._present(booking)
 
     @_action_schema(serializers.CompleteSerializer)
@@ -162,7 +156,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         booking = self.get_object()
         data = serializers.CompleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        booking = services.booking_complete(booking=booking, by=request.user, **data.validated_data)
+        booking = booking_services.booking_complete(booking=booking, by=request.user, **data.validated_data)
         return self._present(booking)
 
     @_action_schema(serializers.RateBookingSerializer, status.HTTP_201_CREATED, parameters=[IDEMPOTENCY_KEY])
@@ -175,7 +169,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def _rate(self, request: Request, booking: Booking) -> Response:
         data = serializers.RateBookingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.booking_rate(booking=booking, by=request.user, **data.validated_data)
+        booking_services.booking_rate(booking=booking, by=request.user, **data.validated_data)
         return self._present(booking, status.HTTP_201_CREATED)
 
     @_action_schema(serializers.CorrectRatingSerializer)
@@ -189,7 +183,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         booking = self.get_object()
         data = serializers.CorrectRatingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.booking_rating_correct(booking=booking, by=request.user, **data.validated_data)
+        booking_services.booking_rating_correct(booking=booking, by=request.user, **data.validated_data)
         return self._present(booking)
 
     @_action_schema(serializers.RescheduleSerializer)
@@ -199,7 +193,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         booking = self.get_object()
         data = serializers.RescheduleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        booking = services.booking_reschedule(booking=booking, by=request.user, **data.validated_data)
+        booking = booking_services.booking_reschedule(booking=booking, by=request.user, **data.validated_data)
         return self._present(booking)
 
     @extend_schema(responses={200: serializers.BookingSerializer(many=True)})
@@ -222,5 +216,5 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def _reassign(self, request: Request, booking: Booking) -> Response:
         data = serializers.ReassignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        new = services.booking_reassign(booking=booking, by=request.user, **data.validated_data)
+        new = booking_services.booking_reassign(booking=booking, by=request.user, **data.validated_data)
         return self._present(new, status.HTTP_201_CREATED)

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dispatch.visibility import opportunity_visibility
+from dispatch.selectors.visibility import opportunity_visibility
 from presales.selectors import opportunity_list
 
 HOURS = {"max_digits": 10, "decimal_places": 2}

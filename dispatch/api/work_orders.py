@@ -1,8 +1,8 @@
 """The work-order API (资源调度工单): a rep opens one, follows it, finds its candidates, cancels it.
 
-Reads go through dispatch.work_order_selectors (scoped to the caller; a work order they may not
+Reads go through dispatch.selectors.work_orders (scoped to the caller; a work order they may not
 see answers 404), status, delay and lateness judged now in SQL; every write is one service call
-(dispatch.work_orders.work_order_create, dispatch.bookings.work_order_cancel). Bookings fill a
+(dispatch.services.work_orders.work_order_create, dispatch.services.bookings.work_order_cancel). Bookings fill a
 work order through ``POST /bookings/`` with ``work_order``.
 """
 
@@ -15,22 +15,22 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dispatch import bookings as booking_services
-from dispatch import work_orders as services
 from dispatch.api.filters import WorkOrderFilter
 from dispatch.api.serializers import CancelSerializer, EngineerSerializer
 from dispatch.delay import Delay, lateness_hours
 from dispatch.models import MAX_ENGINEERS_NEEDED, Engineer, WorkOrder
-from dispatch.selectors import engineers_for_display
-from dispatch.work_order_selectors import work_order_candidates, work_order_list, work_orders_visible_to
+from dispatch.selectors.engineers import engineers_for_display
+from dispatch.selectors.work_orders import work_order_candidates, work_order_list, work_orders_visible_to
+from dispatch.services import bookings as booking_services
+from dispatch.services import work_orders as work_order_services
 from dispatch.work_order_status import WorkOrderStatus
 from presales import access
 from presales.api.fields import AwareDateTimeField, CodeRelatedField, StrictPrimaryKeyRelatedField
-from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.api.limits import CodeListField
 from presales.api.pagination import RankedPagination
 from presales.api.permissions import HasRole
 from presales.choices import Activity, PresalesStage
+from presales.core.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.models import Opportunity, Skill, Solution
 from presales.selectors import opportunity_list
 
@@ -46,7 +46,7 @@ class RequiredSkillSerializer(serializers.Serializer):
 
 class WorkOrderSerializer(serializers.ModelSerializer):
     """A work order as work_order_list returns it: status, delay, lateness and first start
-    annotated at the moment of the request (dispatch.work_order_selectors.with_state)."""
+    annotated at the moment of the request (dispatch.selectors.work_orders.with_state)."""
 
     opportunity_name = serializers.CharField(source="opportunity.name", read_only=True)
     solution = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -121,7 +121,7 @@ class RequiredSkillsField(serializers.ListField):
     found in one query and an unknown code is an error at its index (``skills.1.code``)."""
 
     def __init__(self, **kwargs):
-        super().__init__(child=RequiredSkillInputSerializer(), max_length=services.MAX_SKILLS, **kwargs)
+        super().__init__(child=RequiredSkillInputSerializer(), max_length=work_order_services.MAX_SKILLS, **kwargs)
 
     def to_internal_value(self, data):
         # The length first: DRF checks it only after every item, and each unknown code is a
@@ -164,10 +164,10 @@ class WorkOrderCreateSerializer(serializers.Serializer):
         max_digits=5,
         decimal_places=2,
         min_value=Decimal("0.01"),
-        max_value=services.MAX_HOURS,
+        max_value=work_order_services.MAX_HOURS,
         help_text="Estimated hours.",
     )
-    note = serializers.CharField(required=False, allow_blank=True, max_length=services.MAX_NOTE)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=work_order_services.MAX_NOTE)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,7 +182,7 @@ class WorkOrderCreateSerializer(serializers.Serializer):
 class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Work orders the caller may see: a rep their opportunities', a manager their regions', a
     lead the A/B work of their delivery centre's solution, an engineer those they hold a booking
-    on, an admin all (dispatch.work_order_selectors.work_orders_visible_to). Any other answers 404."""
+    on, an admin all (dispatch.selectors.work_orders.work_orders_visible_to). Any other answers 404."""
 
     serializer_class = WorkOrderSerializer
     filterset_class = WorkOrderFilter
@@ -218,7 +218,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def _create(self, request: Request) -> Response:
         data = WorkOrderCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        work_order = services.work_order_create(by=request.user, **data.validated_data)
+        work_order = work_order_services.work_order_create(by=request.user, **data.validated_data)
         return self._present(work_order, status.HTTP_201_CREATED)
 
     @extend_schema(request=CancelSerializer, responses={200: WorkOrderSerializer})

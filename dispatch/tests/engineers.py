@@ -3,7 +3,7 @@
 import datetime as dt
 
 from dispatch.models import Engineer
-from dispatch.services import engineer_upsert
+from dispatch.services.engineers import engineer_upsert
 from presales.choices import PresalesStage, Role
 from presales.models import Region, Solution, User
 from presales.tests.factories import CustomerFactory, OpportunityFactory, RateFactory, make_user

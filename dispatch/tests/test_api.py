@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 
 from budgeting.models import Budget, LedgerEntry, LedgerKind
 from budgeting.tests.factories import open_budget
-from dispatch.bookings import booking_acknowledge, booking_complete, booking_create, booking_rate
 from dispatch.models import Booking, BookingStatus, TimeOff, WorkOrder
+from dispatch.services.bookings import booking_acknowledge, booking_complete, booking_create, booking_rate
 from dispatch.tests.engineers import SHANGHAI, make_engineer, make_opportunity
 from presales.periods import Quarter
 from presales.tests.factories import SkillFactory, SolutionFactory

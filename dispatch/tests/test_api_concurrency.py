@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 from budgeting.models import LedgerEntry, LedgerKind
 from budgeting.tests.factories import open_budget
-from dispatch import bookings
 from dispatch.models import Booking, WorkOrder
+from dispatch.services import bookings
 from dispatch.tests.engineers import SHANGHAI, make_engineer, make_opportunity
 from presales.periods import Quarter
 from presales.tests.concurrency import run_concurrently

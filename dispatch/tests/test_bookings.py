@@ -10,7 +10,10 @@ from django.db import transaction
 
 from budgeting.models import Budget, LedgerEntry, LedgerKind
 from budgeting.tests.factories import open_budget
-from dispatch.bookings import (
+from dispatch.delay import Delay, classify_delay
+from dispatch.models import Booking, BookingStatus, Engineer, WorkOrder
+from dispatch.selectors.bookings import booking_delay
+from dispatch.services.bookings import (
     booking_acknowledge,
     booking_cancel,
     booking_complete,
@@ -18,9 +21,6 @@ from dispatch.bookings import (
     booking_rate,
     booking_reschedule,
 )
-from dispatch.delay import Delay, classify_delay
-from dispatch.models import Booking, BookingStatus, Engineer, WorkOrder
-from dispatch.selectors import booking_delay
 from dispatch.tests.engineers import SHANGHAI, make_engineer, make_opportunity
 from presales.choices import Activity, PresalesStage
 from presales.exceptions import (

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from budgeting.tests.factories import open_budget
 from dispatch.models import Booking, BookingStatus
-from dispatch.services import engineer_upsert
+from dispatch.services.engineers import engineer_upsert
 from presales.periods import Quarter
 from presales.tests.factories import CustomerFactory, OpportunityFactory, RateFactory, SkillFactory
 

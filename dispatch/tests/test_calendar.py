@@ -15,8 +15,8 @@ from dispatch import calendar
 from dispatch.availability import schedules, unavailability
 from dispatch.calendar import Block, LocalPiece
 from dispatch.models import HOLDING_STATUSES, Booking, BookingStatus, WorkOrder
-from dispatch.selectors import engineer_search
-from dispatch.services import merge_working_hours
+from dispatch.selectors.engineers import engineer_search
+from dispatch.services.engineers import merge_working_hours
 from dispatch.tests.engineers import make_engineer, make_opportunity
 from presales.choices import Activity, PresalesStage
 

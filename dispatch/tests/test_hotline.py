@@ -9,10 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dispatch.hotline import hotline_answer, hotline_request
 from dispatch.models import HotlineStatus, WorkOrder
 from dispatch.tests.test_api import client_for
 from dispatch.tests.tiers import classed_opportunity
+from dispatch.tiered.hotline import hotline_answer, hotline_request
 from monitoring.figures import cell_figures
 from monitoring.models import MonitoringPolicy
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, ValidationFailed

@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from dispatch.hotline import hotline_request
 from dispatch.models import HotlineRequest, HotlineStatus
 from dispatch.tests.tiers import classed_opportunity
+from dispatch.tiered.hotline import hotline_request
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from budgeting.tests.factories import open_budget
-from dispatch.bookings import booking_acknowledge, booking_cancel, booking_create
-from dispatch.services import engineer_rotate_calendar_token
+from dispatch.services.bookings import booking_acknowledge, booking_cancel, booking_create
+from dispatch.services.engineers import engineer_rotate_calendar_token
 from dispatch.tests.engineers import SHANGHAI, make_engineer, make_opportunity
 from presales.choices import Activity, PresalesStage
 from presales.exceptions import PermissionDenied

@@ -1,4 +1,4 @@
-"""Who sees a booking's money is one rule (dispatch.visibility.sees_only_own_part), asked by the
+"""Who sees a booking's money is one rule (dispatch.selectors.visibility.sees_only_own_part), asked by the
 opportunity page, the visibility API and the bookings API alike. They used to disagree for an
 engineer who also holds a manager's role: the bookings API showed the money of their own
 booking in another region, the page hid it."""
@@ -6,9 +6,9 @@ booking in another region, the page hid it."""
 import pytest
 
 from budgeting.tests.factories import open_budget
+from dispatch.selectors.visibility import opportunity_visibility
 from dispatch.tests.engineers import make_engineer, make_opportunity
 from dispatch.tests.test_bookings import book
-from dispatch.visibility import opportunity_visibility
 from presales.choices import Role
 from presales.tests.factories import make_user
 

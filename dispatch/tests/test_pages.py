@@ -10,13 +10,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from budgeting.ledger import budget_adjust
 from budgeting.models import Budget, LedgerEntry
+from budgeting.services.ledger import budget_adjust
 from budgeting.tests.factories import give_targets, open_budget
-from dispatch.bookings import booking_acknowledge, booking_complete, booking_create
 from dispatch.models import Booking, BookingStatus, Engineer, EngineerSkill, Rating, TimeOff, WorkingHours, WorkOrder
-from dispatch.selectors import engineer_search
-from dispatch.services import engineer_upsert
+from dispatch.selectors.engineers import engineer_search
+from dispatch.services.bookings import booking_acknowledge, booking_complete, booking_create
+from dispatch.services.engineers import engineer_upsert
 from presales.choices import PresalesStage, Role
 from presales.periods import Quarter
 from presales.tests.factories import (
@@ -137,7 +137,7 @@ def test_find_page_shows_engineers_and_their_schedule_board(client, rep, pool):
 
 
 def test_find_page_pages_through_the_ranking_and_forgives_bad_page_numbers(client, rep, pool, monkeypatch):
-    monkeypatch.setattr("dispatch.views.PAGE_SIZE", 2)
+    monkeypatch.setattr("dispatch.views.bookings.PAGE_SIZE", 2)
     client.force_login(rep)
     url = reverse("dispatch:find")
     ranked = [engineer.user.username for engineer in engineer_search(preferred_regions=list(rep.regions.all()))]

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from dispatch.bookings import booking_rating_correct
 from dispatch.models import Booking, BookingStatus, Engineer, Rating
+from dispatch.services.bookings import booking_rating_correct
 from presales.exceptions import InvalidState, PermissionDenied, ValidationFailed
 from presales.models import User
 

@@ -8,9 +8,9 @@ import pytest
 
 from budgeting.models import Budget
 from dispatch.availability import unavailability
-from dispatch.bookings import booking_create
 from dispatch.models import Engineer, WorkingHours
-from dispatch.selectors import engineer_search
+from dispatch.selectors.engineers import engineer_search
+from dispatch.services.bookings import booking_create
 from presales.choices import Activity, PresalesStage, Role
 from presales.models import Opportunity, Region, Skill, Solution
 from presales.tests.scenario_files import reference_data

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from dispatch.services import engineer_upsert
+from dispatch.services.engineers import engineer_upsert
 from presales.exceptions import ValidationFailed
 from presales.tests.factories import RateFactory, SkillFactory
 

@@ -9,12 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dispatch.bookings import booking_create, booking_reschedule
-from dispatch.escalations import escalation_approve, escalation_decline, escalation_request
 from dispatch.models import Booking, Escalation, EscalationStatus
-from dispatch.selectors import engineer_search
+from dispatch.selectors.engineers import engineer_search
+from dispatch.services.bookings import booking_create, booking_reschedule
 from dispatch.tests.test_api import client_for
 from dispatch.tests.tiers import classed_opportunity, fund, slot
+from dispatch.tiered.escalations import escalation_approve, escalation_decline, escalation_request
 from presales.choices import Role
 from presales.exceptions import InvalidState, NotEligible, NotFound, PermissionDenied, ValidationFailed
 from presales.tests.factories import make_user

@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from budgeting.models import Budget, LedgerEntry, LedgerKind
-from dispatch.bookings import booking_create, booking_reassign
 from dispatch.models import Booking, BookingStatus, TimeOff
-from dispatch.selectors import bookings_visible_to
+from dispatch.selectors.bookings import bookings_visible_to
+from dispatch.services.bookings import booking_create, booking_reassign
 from dispatch.tests.test_api import client_for
 from dispatch.tests.tiers import centre_engineer, classed_opportunity, fund, slot
 from presales.choices import Role

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dispatch.models import Booking
-from dispatch.visibility import opportunity_visibility
+from dispatch.selectors.visibility import opportunity_visibility
 from presales.models import Opportunity, User
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def test_an_engineers_record_over_a_period(o1):
     import zoneinfo
 
     from dispatch.models import Engineer
-    from dispatch.visibility import engineer_report
+    from dispatch.selectors.visibility import engineer_report
 
     tz = zoneinfo.ZoneInfo("Asia/Shanghai")
     li = Engineer.objects.get(user__username="li")

@@ -14,12 +14,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from budgeting.models import Budget, LedgerEntry, LedgerKind
-from dispatch.bookings import booking_acknowledge, booking_complete, booking_create
 from dispatch.models import Booking, BookingStatus, WorkOrder, WorkOrderSkill
+from dispatch.services.bookings import booking_acknowledge, booking_complete, booking_create
+from dispatch.services.work_orders import work_order_create
 from dispatch.tests.engineers import SHANGHAI, make_engineer, make_opportunity
 from dispatch.tests.test_api import at, client_for, next_monday
 from dispatch.tests.tiers import fund
-from dispatch.work_orders import work_order_create
 from presales.choices import PresalesStage
 from presales.periods import Quarter
 from presales.tests.factories import RegionFactory, SkillFactory, SolutionFactory

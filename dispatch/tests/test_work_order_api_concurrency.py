@@ -1,7 +1,7 @@
 """Many reps' requests filling one work order at once through the API never give it more engineers
 than it needs (real threads, each on its own connection, on PostgreSQL and SQLite alike).
 
-Bookings of one work order are serialised by its row lock (dispatch.work_orders.lock_work_order;
+Bookings of one work order are serialised by its row lock (dispatch.services.work_orders.lock_work_order;
 SQLite's IMMEDIATE transaction), taken before the engineer's: 30 free engineers asked for at once
 onto a work order needing 2 make exactly 2 bookings.
 """
@@ -14,9 +14,9 @@ from rest_framework.test import APIClient
 
 from budgeting.models import LedgerEntry, LedgerKind
 from dispatch.models import Booking, WorkOrder
+from dispatch.services.work_orders import work_order_create
 from dispatch.tests.engineers import SHANGHAI, make_engineer, make_opportunity
 from dispatch.tests.tiers import fund, monday
-from dispatch.work_orders import work_order_create
 from presales.tests.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from budgeting.tests.factories import open_budget
 from dispatch.models import Booking, WorkOrder
-from dispatch.services import engineer_upsert
+from dispatch.services.engineers import engineer_upsert
 from dispatch.tests.test_browser import sign_in
 from presales.periods import Quarter
 from presales.tests.factories import CustomerFactory, OpportunityFactory, RateFactory, SkillFactory, SolutionFactory
@@ -175,9 +175,9 @@ def test_open_a_work_order_find_it_and_book_from_it(browser_page, rep, password,
 def test_a_manager_follows_a_cells_open_figure_to_its_work_orders(browser_page, rep, manager, password, setting):
     """The dashboard's north × city cell counts three waiting work orders (one partially
     staffed); its figure opens the list filtered to them, at a desktop's and a phone's width."""
-    from dispatch.bookings import booking_create
-    from dispatch.work_orders import work_order_create
-    from monitoring.services import recompute
+    from dispatch.services.bookings import booking_create
+    from dispatch.services.work_orders import work_order_create
+    from monitoring.services.recompute import recompute
     from presales.choices import PresalesStage
 
     engineer, deal, monday = setting

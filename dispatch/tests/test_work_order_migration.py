@@ -9,13 +9,19 @@ from django.db.migrations.executor import MigrationExecutor
 
 from budgeting.models import Budget, LedgerEntry
 from budgeting.tests.factories import open_budget
-from dispatch.bookings import booking_acknowledge, booking_cancel, booking_complete, booking_create, booking_rate
-from dispatch.hotline import hotline_answer, hotline_request
 from dispatch.models import HOLDING_STATUSES, Booking, BookingStatus, WorkOrder
+from dispatch.services.bookings import (
+    booking_acknowledge,
+    booking_cancel,
+    booking_complete,
+    booking_create,
+    booking_rate,
+)
+from dispatch.services.work_orders import work_order_create
 from dispatch.tests.engineers import SHANGHAI, make_engineer, make_opportunity
 from dispatch.tests.test_bookings import NOW
 from dispatch.tests.test_bookings import book as book_workshop
-from dispatch.work_orders import work_order_create
+from dispatch.tiered.hotline import hotline_answer, hotline_request
 from presales.choices import Activity, PresalesStage
 
 BEFORE = [("dispatch", "0010_working_hours_weekday_index")]

@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from budgeting.models import Budget
-from dispatch import work_order_views
-from dispatch.bookings import work_order_cancel
 from dispatch.models import Booking, BookingStatus, WorkOrder
+from dispatch.services.bookings import work_order_cancel
+from dispatch.services.work_orders import work_order_create
 from dispatch.tests import test_pages
 from dispatch.tests.test_pages import EN, HTMX, at, book, slot, written
-from dispatch.visibility_views import due_in
-from dispatch.work_orders import work_order_create
+from dispatch.views import work_orders as work_order_views
+from dispatch.views.visibility import due_in
 from presales.choices import PresalesStage, Role
 from presales.models import User
 from presales.tests.factories import CustomerFactory, OpportunityFactory, SkillFactory, make_user

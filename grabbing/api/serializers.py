@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dispatch.models import Engineer, WorkOrder
-from dispatch.work_order_selectors import work_orders_visible_to
+from dispatch.selectors.work_orders import work_orders_visible_to
 from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
 from presales.api.fields import AwareDateTimeField, CodeRelatedField, StrictPrimaryKeyRelatedField
 from presales.api.limits import MAX_ITEMS, CodeListField

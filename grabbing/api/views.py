@@ -7,15 +7,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dispatch.api.serializers import BookingSerializer
-from dispatch.selectors import with_own_work_order_delay
-from grabbing import services
+from dispatch.selectors.bookings import with_own_work_order_delay
 from grabbing.api import serializers
 from grabbing.filters import GrabOrderFilter
 from grabbing.models import GrabOrder, Invitation
-from grabbing.selectors import grab_order_list, invitation_list, question_thread
+from grabbing.selectors.grab_orders import grab_order_list, invitation_list, question_thread
+from grabbing.services import grab_orders as grab_order_services
 from presales import access
-from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.api.permissions import HasRole
+from presales.core.idempotency import IDEMPOTENCY_KEY, idempotent
 
 
 class GrabOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -50,7 +50,7 @@ class GrabOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def _create(self, request: Request) -> Response:
         data = serializers.GrabOrderCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        order = services.grab_order_post(by=request.user, **data.service_arguments())
+        order = grab_order_services.grab_order_post(by=request.user, **data.service_arguments())
         return self._present(order, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -65,34 +65,36 @@ class GrabOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         written. Bad terms are refused as posting would refuse them."""
         data = serializers.GrabOrderPreviewSerializer(data=request.query_params, context={"request": request})
         data.is_valid(raise_exception=True)
-        invited = services.grab_order_preview(by=request.user, **data.service_arguments())
+        invited = grab_order_services.grab_order_preview(by=request.user, **data.service_arguments())
         return Response({"invited": invited})
 
     @extend_schema(request=None, responses={200: serializers.GrabResultSerializer})
     @action(detail=True, methods=["post"])
     def grab(self, request: Request, pk=None) -> Response:
         """An invited engineer grabs the order: the first wins; later grabs are 409 already_grabbed."""
-        order = services.grab_order_grab(grab_order=self.get_object(), by=request.user)
+        order = grab_order_services.grab_order_grab(grab_order=self.get_object(), by=request.user)
         return Response(serializers.GrabResultSerializer(order).data)
 
     @extend_schema(request=None, responses={201: BookingSerializer})
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk=None) -> Response:
         """The rep books the grabbing engineer at the uplifted cost; 409 budget_exceeded leaves it grabbed."""
-        booking = with_own_work_order_delay(services.grab_order_confirm(grab_order=self.get_object(), by=request.user))
+        booking = with_own_work_order_delay(
+            grab_order_services.grab_order_confirm(grab_order=self.get_object(), by=request.user)
+        )
         return Response(BookingSerializer(booking, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: serializers.GrabOrderSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk=None) -> Response:
         """The rep turns the grabbing engineer down: the order reopens without them."""
-        return self._present(services.grab_order_reject(grab_order=self.get_object(), by=request.user))
+        return self._present(grab_order_services.grab_order_reject(grab_order=self.get_object(), by=request.user))
 
     @extend_schema(request=None, responses={200: serializers.GrabOrderSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk=None) -> Response:
         """The rep calls off an order nobody has grabbed."""
-        return self._present(services.grab_order_cancel(grab_order=self.get_object(), by=request.user))
+        return self._present(grab_order_services.grab_order_cancel(grab_order=self.get_object(), by=request.user))
 
     @extend_schema(responses={200: serializers.QuestionSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -115,7 +117,7 @@ class GrabOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def _ask(self, request: Request, order: GrabOrder) -> Response:
         data = serializers.QuestionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        question = services.question_ask(grab_order=order, by=request.user, **data.validated_data)
+        question = grab_order_services.question_ask(grab_order=order, by=request.user, **data.validated_data)
         return Response(serializers.QuestionSerializer(question).data, status=status.HTTP_201_CREATED)
 
 

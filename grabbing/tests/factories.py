@@ -4,7 +4,7 @@ import datetime as dt
 
 from budgeting.tests.factories import open_budget
 from dispatch.tests.engineers import SHANGHAI, make_engineer
-from grabbing.services import grab_order_post
+from grabbing.services.grab_orders import grab_order_post
 from presales.periods import Quarter
 
 

@@ -12,7 +12,7 @@ from dispatch.models import Booking, TimeOff
 from dispatch.tests.engineers import make_engineer, make_opportunity
 from dispatch.tests.test_api import client_for
 from grabbing.models import GrabOrder, GrabOrderStatus
-from grabbing.services import grab_order_grab
+from grabbing.services.grab_orders import grab_order_grab
 from grabbing.tests.factories import budget_for, post, window
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]

@@ -84,7 +84,7 @@ def test_rep_posts_engineer_grabs_rep_confirms(browser_page, rep, engineer_user,
 def test_rep_posts_from_a_work_order_sees_the_count_and_an_empty_scope_is_refused(
     browser_page, rep, engineer_user, north, east, solution_a, password
 ):
-    from dispatch.work_orders import work_order_create
+    from dispatch.services.work_orders import work_order_create
 
     start, end = window(hours=2)
     make_engineer(engineer_user, region=north, solutions=[solution_a])

@@ -26,8 +26,8 @@ from rest_framework.authtoken.models import Token
 from dispatch.models import Booking, BookingStatus
 from grabbing.models import Invitation
 from grabbing.tests.factories import engineers, post, window
+from presales.core.outbox import outbox_drain
 from presales.models import OutboxTask, SentMail
-from presales.outbox import outbox_drain
 from presales.tests.faults import AppServer, PrivatePostgres, PrivateRedis, free_port, redis_at, wait_until
 from presales.tests.workers import (
     database_url,
@@ -98,8 +98,8 @@ def test_with_redis_down_pages_and_api_keep_working_and_the_tasks_wait_in_the_ou
             assert api.as_user(manager).post("/api/v1/monitoring/recompute/", {}).status_code == 202
     assert time.monotonic() - started < 10  # no request stalls on the dead Redis
     assert Booking.objects.get().status == BookingStatus.CANCELLED
-    assert errors(caplog, "presales.cache"), "the throttle's failing cache is logged"
-    assert len(errors(caplog, "presales.outbox")) == 4
+    assert errors(caplog, "presales.core.cache"), "the throttle's failing cache is logged"
+    assert len(errors(caplog, "presales.core.outbox")) == 4
     queued = [(row.task, row.args) for row in OutboxTask.objects.all()]
     booking_id = booked.json()["id"]
     assert queued == [
@@ -133,7 +133,7 @@ def test_redis_going_down_mid_run_loses_no_task(
         with django_capture_on_commit_callbacks(execute=True):
             second = client.post(BOOKINGS, booking_body(wang, opportunity, days=1))
         assert second.status_code == 201, second.content
-        assert errors(caplog, "presales.outbox") and errors(caplog, "presales.cache")
+        assert errors(caplog, "presales.core.outbox") and errors(caplog, "presales.core.cache")
         kept = OutboxTask.objects.get()
         assert kept.args == [second.json()["id"], "booked"]
 

@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from dispatch.bookings import booking_create
 from dispatch.delay import Delay
 from dispatch.models import Engineer, TimeOff
-from dispatch.selectors import earliest_free_slots
+from dispatch.selectors.board import earliest_free_slots
+from dispatch.services.bookings import booking_create
 from grabbing.tests.factories import at, next_monday
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from dispatch.bookings import booking_create
 from dispatch.models import WorkOrder
+from dispatch.services.bookings import booking_create
 from grabbing.tests.factories import window
 from presales.tests.factories import SkillFactory
 

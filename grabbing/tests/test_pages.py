@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from dispatch.models import Booking
 from grabbing.models import GrabOrder, GrabOrderStatus, Question
-from grabbing.services import grab_order_grab
+from grabbing.services.grab_orders import grab_order_grab
 from grabbing.tests.factories import post, window
 
 pytestmark = pytest.mark.django_db

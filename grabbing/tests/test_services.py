@@ -1,4 +1,4 @@
-"""The grab-order rules, one test each, through the services."""
+"""The grab-order rules, one test each, through the grab_order_services."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,11 +7,11 @@ import pytest
 from django.core import mail
 
 from budgeting.models import LedgerEntry, LedgerKind
-from dispatch.bookings import booking_create
 from dispatch.models import Booking, TimeOff
+from dispatch.services.bookings import booking_create
 from dispatch.tests.engineers import make_engineer
-from grabbing import services
 from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus
+from grabbing.services import grab_orders as grab_order_services
 from grabbing.tests.factories import budget_for, post, window
 from presales.exceptions import (
     AlreadyGrabbed,
@@ -96,22 +96,22 @@ def test_another_reps_opportunity_is_not_found(other_rep, opportunity):
 
 def test_grab_claims_the_order_for_the_first_engineer(rep, opportunity, wang, li, engineer_user):
     order = post(rep, opportunity)
-    grabbed = services.grab_order_grab(grab_order=order, by=engineer_user)
+    grabbed = grab_order_services.grab_order_grab(grab_order=order, by=engineer_user)
     assert (grabbed.status, grabbed.winner) == (GrabOrderStatus.GRABBED, wang)
     assert grabbed.grabbed_at is not None
     assert grabbed.history.first().history_user == engineer_user  # the claim is in the history
     assert Invitation.objects.get(engineer=wang).status == InvitationStatus.WON
     with pytest.raises(AlreadyGrabbed):
-        services.grab_order_grab(grab_order=order, by=li.user)
+        grab_order_services.grab_order_grab(grab_order=order, by=li.user)
 
 
 def test_an_engineer_not_invited_cannot_grab(rep, opportunity, north, solution_a, wang):
     order = post(rep, opportunity, scope_grades=["P3"])
     outsider = make_engineer("outsider", region=north, solutions=[solution_a], grade="P9")
     with pytest.raises(NotFound):
-        services.grab_order_grab(grab_order=order, by=outsider.user)
+        grab_order_services.grab_order_grab(grab_order=order, by=outsider.user)
     with pytest.raises(NotFound):
-        services.grab_order_grab(grab_order=order, by=rep)
+        grab_order_services.grab_order_grab(grab_order=order, by=rep)
 
 
 def test_an_engineer_who_became_busy_cannot_grab(rep, other_rep, opportunity, wang, engineer_user, north, solution_a):
@@ -127,15 +127,15 @@ def test_an_engineer_who_became_busy_cannot_grab(rep, other_rep, opportunity, wa
         end=order.start + dt.timedelta(hours=1),
     )
     with pytest.raises(SlotUnavailable):
-        services.grab_order_grab(grab_order=order, by=engineer_user)
+        grab_order_services.grab_order_grab(grab_order=order, by=engineer_user)
     order.refresh_from_db()
     assert order.status == GrabOrderStatus.OPEN and order.winner is None
 
 
 def test_confirm_books_at_the_uplifted_cost(rep, opportunity, wang, li, engineer_user, budget):
     order = post(rep, opportunity, uplift_percent=50)
-    services.grab_order_grab(grab_order=order, by=engineer_user)
-    booking = services.grab_order_confirm(grab_order=order, by=rep)
+    grab_order_services.grab_order_grab(grab_order=order, by=engineer_user)
+    booking = grab_order_services.grab_order_confirm(grab_order=order, by=rep)
     assert (booking.engineer, booking.hours, booking.uplift_percent) == (wang, Decimal("2.00"), 50)
     assert booking.cost == Decimal("1500.00")  # 2 h × 500 × 1.5
     order.refresh_from_db()
@@ -151,9 +151,9 @@ def test_confirm_books_at_the_uplifted_cost(rep, opportunity, wang, li, engineer
 def test_confirm_beyond_the_budget_books_nothing_and_stays_grabbed(rep, opportunity, wang, engineer_user):
     budget_for(rep, window()[0], allocated="1000.00")
     order = post(rep, opportunity, uplift_percent=50)
-    services.grab_order_grab(grab_order=order, by=engineer_user)
+    grab_order_services.grab_order_grab(grab_order=order, by=engineer_user)
     with pytest.raises(BudgetExceeded):
-        services.grab_order_confirm(grab_order=order, by=rep)
+        grab_order_services.grab_order_confirm(grab_order=order, by=rep)
     order.refresh_from_db()
     assert (order.status, order.winner, order.booking) == (GrabOrderStatus.GRABBED, wang, None)
     assert not Booking.objects.exists()
@@ -162,47 +162,47 @@ def test_confirm_beyond_the_budget_books_nothing_and_stays_grabbed(rep, opportun
 
 def test_rejection_withdraws_the_invitation_and_reopens(rep, opportunity, wang, li, engineer_user):
     order = post(rep, opportunity)
-    services.grab_order_grab(grab_order=order, by=engineer_user)
-    reopened = services.grab_order_reject(grab_order=order, by=rep)
+    grab_order_services.grab_order_grab(grab_order=order, by=engineer_user)
+    reopened = grab_order_services.grab_order_reject(grab_order=order, by=rep)
     assert (reopened.status, reopened.winner, reopened.rejected_by) == (GrabOrderStatus.OPEN, None, rep)
     assert Invitation.objects.get(engineer=wang).status == InvitationStatus.WITHDRAWN
     with pytest.raises(NotFound):
-        services.grab_order_grab(grab_order=order, by=engineer_user)
-    assert services.grab_order_grab(grab_order=order, by=li.user).winner == li
+        grab_order_services.grab_order_grab(grab_order=order, by=engineer_user)
+    assert grab_order_services.grab_order_grab(grab_order=order, by=li.user).winner == li
 
 
 @pytest.mark.parametrize("action", ["confirm", "reject"])
 def test_confirm_and_reject_need_a_grabbed_order(rep, opportunity, wang, action):
     order = post(rep, opportunity)
     with pytest.raises(InvalidState):
-        getattr(services, f"grab_order_{action}")(grab_order=order, by=rep)
+        getattr(grab_order_services, f"grab_order_{action}")(grab_order=order, by=rep)
 
 
 def test_cancel_only_while_open(rep, opportunity, wang, engineer_user):
     order = post(rep, opportunity)
-    services.grab_order_grab(grab_order=order, by=engineer_user)
+    grab_order_services.grab_order_grab(grab_order=order, by=engineer_user)
     with pytest.raises(InvalidState):
-        services.grab_order_cancel(grab_order=order, by=rep)
-    services.grab_order_reject(grab_order=order, by=rep)
-    cancelled = services.grab_order_cancel(grab_order=order, by=rep)
+        grab_order_services.grab_order_cancel(grab_order=order, by=rep)
+    grab_order_services.grab_order_reject(grab_order=order, by=rep)
+    cancelled = grab_order_services.grab_order_cancel(grab_order=order, by=rep)
     assert (cancelled.status, cancelled.cancelled_by) == (GrabOrderStatus.CANCELLED, rep)
     with pytest.raises(InvalidState):
-        services.grab_order_cancel(grab_order=order, by=rep)
+        grab_order_services.grab_order_cancel(grab_order=order, by=rep)
 
 
 def test_a_cancelled_order_cannot_be_grabbed(rep, opportunity, wang, engineer_user):
     order = post(rep, opportunity)
-    services.grab_order_cancel(grab_order=order, by=rep)
+    grab_order_services.grab_order_cancel(grab_order=order, by=rep)
     with pytest.raises(InvalidState):
-        services.grab_order_grab(grab_order=order, by=engineer_user)
+        grab_order_services.grab_order_grab(grab_order=order, by=engineer_user)
 
 
 def test_other_reps_cannot_act_on_an_order(rep, other_rep, opportunity, wang, engineer_user):
     order = post(rep, opportunity)
     with pytest.raises(NotFound):
-        services.grab_order_cancel(grab_order=order, by=other_rep)
-    services.grab_order_grab(grab_order=order, by=engineer_user)
-    for action in (services.grab_order_confirm, services.grab_order_reject):
+        grab_order_services.grab_order_cancel(grab_order=order, by=other_rep)
+    grab_order_services.grab_order_grab(grab_order=order, by=engineer_user)
+    for action in (grab_order_services.grab_order_confirm, grab_order_services.grab_order_reject):
         with pytest.raises(NotFound):
             action(grab_order=order, by=other_rep)
 
@@ -210,11 +210,11 @@ def test_other_reps_cannot_act_on_an_order(rep, other_rep, opportunity, wang, en
 def test_expiry_expires_open_orders_at_their_start_and_is_idempotent(rep, opportunity, wang, li, engineer_user):
     open_one = post(rep, opportunity)
     grabbed = post(rep, opportunity)
-    services.grab_order_grab(grab_order=grabbed, by=engineer_user)
+    grab_order_services.grab_order_grab(grab_order=grabbed, by=engineer_user)
     before_start = open_one.start - dt.timedelta(minutes=1)
-    assert services.grab_orders_expire(now=before_start) == 0
-    assert services.grab_orders_expire(now=open_one.start) == 1
-    assert services.grab_orders_expire(now=open_one.start) == 0
+    assert grab_order_services.grab_orders_expire(now=before_start) == 0
+    assert grab_order_services.grab_orders_expire(now=open_one.start) == 1
+    assert grab_order_services.grab_orders_expire(now=open_one.start) == 0
     open_one.refresh_from_db()
     grabbed.refresh_from_db()
     assert (open_one.status, open_one.expired_at) == (GrabOrderStatus.EXPIRED, open_one.start)
@@ -233,12 +233,12 @@ def test_the_expiry_task_runs_the_service(rep, opportunity, wang):
 
 
 def test_questions_thread_between_rep_and_one_engineer(rep, opportunity, wang, li, engineer_user):
-    from grabbing.selectors import question_thread
+    from grabbing.selectors.grab_orders import question_thread
 
     order = post(rep, opportunity)
-    services.question_ask(grab_order=order, by=engineer_user, text="Is remote OK?")
-    services.question_ask(grab_order=order, by=rep, engineer=wang, text="On site, please.")
-    services.question_ask(grab_order=order, by=li.user, text="Which city?")
+    grab_order_services.question_ask(grab_order=order, by=engineer_user, text="Is remote OK?")
+    grab_order_services.question_ask(grab_order=order, by=rep, engineer=wang, text="On site, please.")
+    grab_order_services.question_ask(grab_order=order, by=li.user, text="Which city?")
     assert [q.text for q in question_thread(grab_order=order, user=engineer_user)] == [
         "Is remote OK?",
         "On site, please.",
@@ -246,28 +246,28 @@ def test_questions_thread_between_rep_and_one_engineer(rep, opportunity, wang, l
     assert [q.text for q in question_thread(grab_order=order, user=li.user)] == ["Which city?"]
     assert question_thread(grab_order=order, user=rep).count() == 3
     with pytest.raises(ValidationFailed):
-        services.question_ask(grab_order=order, by=rep, text="To whom?")
+        grab_order_services.question_ask(grab_order=order, by=rep, text="To whom?")
 
 
 def test_only_invited_engineers_ask(rep, opportunity, wang, north, solution_a):
     order = post(rep, opportunity, scope_grades=["P3"])
     outsider = make_engineer("outsider", region=north, solutions=[solution_a], grade="P9")
     with pytest.raises(NotFound):
-        services.question_ask(grab_order=order, by=outsider.user, text="Me too?")
+        grab_order_services.question_ask(grab_order=order, by=outsider.user, text="Me too?")
 
 
 def test_an_engineer_cannot_hold_two_overlapping_grabs(rep, opportunity, wang, engineer_user):
     first = post(rep, opportunity)
     second = post(rep, opportunity, hours=3)
-    services.grab_order_grab(grab_order=first, by=engineer_user)
+    grab_order_services.grab_order_grab(grab_order=first, by=engineer_user)
     with pytest.raises(SlotUnavailable):
-        services.grab_order_grab(grab_order=second, by=engineer_user)
+        grab_order_services.grab_order_grab(grab_order=second, by=engineer_user)
 
 
 def test_every_change_is_timed_in_the_history(rep, opportunity, wang, engineer_user, budget):
     order = post(rep, opportunity)
-    services.grab_order_grab(grab_order=order, by=engineer_user)
-    services.grab_order_reject(grab_order=order, by=rep)
+    grab_order_services.grab_order_grab(grab_order=order, by=engineer_user)
+    grab_order_services.grab_order_reject(grab_order=order, by=rep)
     invitation = Invitation.objects.get(engineer=wang)
     assert (invitation.withdrawn_by, invitation.withdrawn_at is not None) == (rep, True)
     assert [(h.status, h.history_user) for h in invitation.history.order_by("history_id")] == [
@@ -291,7 +291,7 @@ def test_the_rep_is_emailed_when_an_engineer_grabs(
     order = post(rep, opportunity)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.grab_order_grab(grab_order=order, by=engineer_user)
+        grab_order_services.grab_order_grab(grab_order=order, by=engineer_user)
     [message] = mail.outbox
     assert message.to == ["rep@example.com"] and opportunity.name in message.subject
 

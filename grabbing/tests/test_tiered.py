@@ -2,9 +2,9 @@
 
 import pytest
 
-from dispatch.escalations import escalation_approve, escalation_request
 from dispatch.tests.engineers import make_engineer
 from dispatch.tests.tiers import centre_engineer, classed_opportunity, make_centre
+from dispatch.tiered.escalations import escalation_approve, escalation_request
 from grabbing.tests.factories import post
 from presales.tests.factories import SolutionFactory
 

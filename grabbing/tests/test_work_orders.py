@@ -11,14 +11,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dispatch.bookings import booking_create, work_order_cancel
 from dispatch.models import Booking, WorkOrder
+from dispatch.services.bookings import booking_create, work_order_cancel
+from dispatch.services.work_orders import work_order_create
 from dispatch.tests.engineers import make_engineer, make_opportunity
 from dispatch.tests.test_api import client_for
 from dispatch.work_order_status import WorkOrderStatus, with_status
-from dispatch.work_orders import work_order_create
-from grabbing import services
 from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus
+from grabbing.services import grab_orders as grab_order_services
 from grabbing.tests.factories import post, window
 from presales.exceptions import InvalidState, NobodyInScope, ValidationFailed, WorkOrderStaffed
 from presales.tests.factories import SkillFactory
@@ -71,7 +71,7 @@ def test_posted_from_a_work_order_the_first_grab_is_its_response_and_confirming_
     assert WorkOrder.objects.count() == 1  # no second work order opened
 
     grabbed_at = timezone.now()
-    services.grab_order_grab(grab_order=order, by=wang.user, now=grabbed_at)
+    grab_order_services.grab_order_grab(grab_order=order, by=wang.user, now=grabbed_at)
     work_order.refresh_from_db()
     assert work_order.first_response_at == grabbed_at
 
@@ -137,11 +137,13 @@ def test_the_work_orders_skills_each_at_its_own_level_decide_who_is_invited(rep,
     make_engineer("weak_gis", region=north, solutions=[solution_a], skills={gis: 3, iot: 5})
     make_engineer("no_iot", region=north, solutions=[solution_a], skills={gis: 5})
     work_order = open_work_order(rep, opportunity, skills=[(gis, 4), (iot, 2)])
-    order = services.grab_order_post(by=rep, work_order=work_order, uplift_percent=30)
+    order = grab_order_services.grab_order_post(by=rep, work_order=work_order, uplift_percent=30)
     assert invited(order) == {"both"}
     assert sorted(order.skills.values_list("code", flat=True)) == ["gis", "iot"]
     # Terms given override the defaults: gis alone at level 3.
-    order = services.grab_order_post(by=rep, work_order=work_order, skills=[gis], min_level=3, uplift_percent=30)
+    order = grab_order_services.grab_order_post(
+        by=rep, work_order=work_order, skills=[gis], min_level=3, uplift_percent=30
+    )
     assert invited(order) == {"both", "weak_gis", "no_iot"}
 
 
@@ -150,7 +152,7 @@ def test_a_cancelled_or_staffed_work_order_cannot_go_to_the_pool(rep, opportunit
     start, end = window()
     booking_create(by=rep, engineer=li, work_order=staffed, start=start, end=end)
     with pytest.raises(WorkOrderStaffed):
-        services.grab_order_post(by=rep, work_order=staffed, uplift_percent=50)
+        grab_order_services.grab_order_post(by=rep, work_order=staffed, uplift_percent=50)
     cancelled = open_work_order(rep, opportunity)
     work_order_cancel(work_order=cancelled, by=rep)
     response = client_for(rep).post(URL, {"work_order": cancelled.pk, "uplift_percent": 50}, format="json")
@@ -166,7 +168,7 @@ def test_another_reps_work_order_is_unknown_and_another_opportunity_is_refused(
     assert response.status_code == 400 and "work_order" in response.json()["fields"]
     other = make_opportunity(rep, region=north, solution=solution_a)
     with pytest.raises(ValidationFailed) as refused:
-        services.grab_order_post(by=rep, work_order=work_order, opportunity=other, uplift_percent=50)
+        grab_order_services.grab_order_post(by=rep, work_order=work_order, opportunity=other, uplift_percent=50)
     assert "opportunity" in refused.value.fields
 
 
@@ -180,18 +182,18 @@ def test_without_a_work_order_the_opportunity_and_window_are_required(rep, wang)
 
 
 def test_a_later_grab_after_a_rejection_keeps_the_earlier_first_response(rep, opportunity, wang, li, budget):
-    order = services.grab_order_post(by=rep, work_order=open_work_order(rep, opportunity), uplift_percent=50)
+    order = grab_order_services.grab_order_post(by=rep, work_order=open_work_order(rep, opportunity), uplift_percent=50)
     first = timezone.now()
-    services.grab_order_grab(grab_order=order, by=wang.user, now=first)
-    services.grab_order_reject(grab_order=order, by=rep)
-    services.grab_order_grab(grab_order=order, by=li.user, now=first + dt.timedelta(minutes=5))
+    grab_order_services.grab_order_grab(grab_order=order, by=wang.user, now=first)
+    grab_order_services.grab_order_reject(grab_order=order, by=rep)
+    grab_order_services.grab_order_grab(grab_order=order, by=li.user, now=first + dt.timedelta(minutes=5))
     order.work_order.refresh_from_db()
     assert order.work_order.first_response_at == first
 
 
 def test_a_grab_of_a_work_order_staffed_meanwhile_is_409_work_order_staffed(rep, opportunity, wang, li, budget):
     work_order = open_work_order(rep, opportunity)
-    order = services.grab_order_post(by=rep, work_order=work_order, uplift_percent=50)
+    order = grab_order_services.grab_order_post(by=rep, work_order=work_order, uplift_percent=50)
     start, end = window()
     booking_create(by=rep, engineer=li, work_order=work_order, start=start, end=end)
     response = client_for(wang.user).post(f"{URL}{order.pk}/grab/", format="json")
@@ -203,17 +205,17 @@ def test_a_grab_of_a_work_order_staffed_meanwhile_is_409_work_order_staffed(rep,
 
 def test_a_grab_of_a_cancelled_work_order_is_refused(rep, opportunity, wang, budget):
     work_order = open_work_order(rep, opportunity)
-    order = services.grab_order_post(by=rep, work_order=work_order, uplift_percent=50)
+    order = grab_order_services.grab_order_post(by=rep, work_order=work_order, uplift_percent=50)
     work_order_cancel(work_order=work_order, by=rep)
     with pytest.raises(InvalidState):
-        services.grab_order_grab(grab_order=order, by=wang.user)
+        grab_order_services.grab_order_grab(grab_order=order, by=wang.user)
 
 
 def test_cancelling_the_work_order_calls_off_its_grab_orders_open_or_grabbed(rep, opportunity, wang, li, budget):
     work_order = open_work_order(rep, opportunity)
-    open_order = services.grab_order_post(by=rep, work_order=work_order, uplift_percent=50)
-    grabbed = services.grab_order_post(by=rep, work_order=work_order, uplift_percent=20)
-    services.grab_order_grab(grab_order=grabbed, by=li.user)
+    open_order = grab_order_services.grab_order_post(by=rep, work_order=work_order, uplift_percent=50)
+    grabbed = grab_order_services.grab_order_post(by=rep, work_order=work_order, uplift_percent=20)
+    grab_order_services.grab_order_grab(grab_order=grabbed, by=li.user)
     work_order_cancel(work_order=work_order, by=rep)
     for order in (open_order, grabbed):
         order.refresh_from_db()
@@ -226,9 +228,9 @@ def test_cancelling_the_work_order_calls_off_its_grab_orders_open_or_grabbed(rep
 
 def test_a_confirmed_grab_order_stays_when_its_work_order_is_cancelled(rep, opportunity, wang, budget):
     work_order = open_work_order(rep, opportunity, engineers_needed=2)
-    order = services.grab_order_post(by=rep, work_order=work_order, uplift_percent=50)
-    services.grab_order_grab(grab_order=order, by=wang.user)
-    booking = services.grab_order_confirm(grab_order=order, by=rep)
+    order = grab_order_services.grab_order_post(by=rep, work_order=work_order, uplift_percent=50)
+    grab_order_services.grab_order_grab(grab_order=order, by=wang.user)
+    booking = grab_order_services.grab_order_confirm(grab_order=order, by=rep)
     work_order_cancel(work_order=work_order, by=rep)
     order.refresh_from_db()
     booking.refresh_from_db()
@@ -238,12 +240,12 @@ def test_a_confirmed_grab_order_stays_when_its_work_order_is_cancelled(rep, oppo
 
 def test_confirming_fills_a_work_order_needing_two_next_to_a_direct_booking(rep, opportunity, wang, li, budget):
     work_order = open_work_order(rep, opportunity, engineers_needed=2)
-    order = services.grab_order_post(by=rep, work_order=work_order, uplift_percent=50)
+    order = grab_order_services.grab_order_post(by=rep, work_order=work_order, uplift_percent=50)
     start, end = window()
     booking_create(by=rep, engineer=li, work_order=work_order, start=start, end=end)
     assert status_of(work_order) == WorkOrderStatus.PARTIALLY_STAFFED
-    services.grab_order_grab(grab_order=order, by=wang.user)
-    booking = services.grab_order_confirm(grab_order=order, by=rep)
+    grab_order_services.grab_order_grab(grab_order=order, by=wang.user)
+    booking = grab_order_services.grab_order_confirm(grab_order=order, by=rep)
     assert booking.work_order == work_order
     assert status_of(work_order) == WorkOrderStatus.STAFFED
 

@@ -8,16 +8,16 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from monitoring import selectors
 from monitoring.api import serializers
 from monitoring.api.filters import AlertFilter, CellFilter
 from monitoring.models import Alert, CellSnapshot
-from monitoring.services import alert_acknowledge, alert_resolve, default_end
+from monitoring.selectors import dashboard as dashboard_selectors
+from monitoring.services.recompute import alert_acknowledge, alert_resolve, default_end
 from monitoring.tasks import recompute_cells
 from presales import access
 from presales.api.permissions import HasRole
+from presales.core.outbox import enqueue
 from presales.inputs import check_time
-from presales.outbox import enqueue
 
 WATCHERS = HasRole.of(*access.WATCHERS)
 
@@ -35,13 +35,13 @@ class CellListView(ListAPIView):
         user = self.request.user
         day = self.request.query_params.get("date")
         try:
-            end = selectors.day_end(check_time(dt.date.fromisoformat(day))) if day else None
+            end = dashboard_selectors.day_end(check_time(dt.date.fromisoformat(day))) if day else None
         except (ValueError, ValidationError):
             end = None  # the FilterSet reports the bad date as a 400
-        end = end or selectors.latest_window_end(regions=selectors.dashboard_regions(user=user))
+        end = end or dashboard_selectors.latest_window_end(regions=dashboard_selectors.dashboard_regions(user=user))
         if end is None:
             return CellSnapshot.objects.none()
-        return selectors.snapshot_list(user=user, end=end)
+        return dashboard_selectors.snapshot_list(user=user, end=end)
 
 
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
@@ -53,28 +53,28 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Alert.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
-        return selectors.alert_list(user=self.request.user)
+        return dashboard_selectors.alert_list(user=self.request.user)
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        return selectors.with_plans(page) if page is not None else None
+        return dashboard_selectors.with_plans(page) if page is not None else None
 
     def get_object(self):
-        return selectors.with_plans([super().get_object()])[0]
+        return dashboard_selectors.with_plans([super().get_object()])[0]
 
     @extend_schema(request=None, responses={200: serializers.AlertSerializer})
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         """A manager of the region takes the alert on: open → acknowledged."""
         alert = alert_acknowledge(alert=self.get_object(), by=request.user)
-        return Response(serializers.AlertSerializer(selectors.with_plans([alert])[0]).data)
+        return Response(serializers.AlertSerializer(dashboard_selectors.with_plans([alert])[0]).data)
 
     @extend_schema(request=None, responses={200: serializers.AlertSerializer})
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         """A manager of the region closes the alert."""
         alert = alert_resolve(alert=self.get_object(), by=request.user)
-        return Response(serializers.AlertSerializer(selectors.with_plans([alert])[0]).data)
+        return Response(serializers.AlertSerializer(dashboard_selectors.with_plans([alert])[0]).data)
 
 
 class RecomputeView(APIView):
@@ -89,6 +89,6 @@ class RecomputeView(APIView):
         data = serializers.RecomputeRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         day = data.validated_data.get("date")
-        end = selectors.day_end(day) if day else default_end()
+        end = dashboard_selectors.day_end(day) if day else default_end()
         enqueue(recompute_cells, end.isoformat() if day else None)
         return Response({"queued": True, "end": end}, status=status.HTTP_202_ACCEPTED)

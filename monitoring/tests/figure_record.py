@@ -25,7 +25,7 @@ def demo_end() -> dt.datetime:
 def recorded_figures(end: dt.datetime) -> dict:
     """Every cell's snapshot and alert after a recompute ending at ``end``."""
     from monitoring.models import Alert, CellSnapshot
-    from monitoring.services import recompute
+    from monitoring.services.recompute import recompute
 
     recompute(end=end, now=end)
     cells = {

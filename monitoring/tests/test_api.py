@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from monitoring.models import Alert, AlertStatus, CellSnapshot
-from monitoring.services import recompute
+from monitoring.services.recompute import recompute
 from presales.models import User
 from presales.tests.scenario_files import reference_data
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from monitoring.models import ContingencyPlan
-from monitoring.services import recompute
+from monitoring.services.recompute import recompute
 from presales.tests.scenario_files import load, reference_data, reference_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -15,9 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dispatch.models import Engineer
-from monitoring import services, views
+from monitoring import views
 from monitoring.models import Alert, AlertKind, AlertStatus, CellSnapshot, CellStatus
-from monitoring.selectors import day_end
+from monitoring.selectors.dashboard import day_end
+from monitoring.services import recompute as monitoring_services
 from monitoring.tasks import recompute_cells
 from presales.choices import Role
 from presales.models import OutboxTask, Solution
@@ -304,7 +305,7 @@ def test_resolve_in_place_records_who(client, manager, cells):
 
 
 def test_a_refused_action_is_shown_on_the_row(client, manager, cells):
-    services.alert_resolve(alert=cells["delay"], by=manager)
+    monitoring_services.alert_resolve(alert=cells["delay"], by=manager)
     response = post_action(client, manager, "acknowledge", cells["delay"])
     body = response.content.decode()
     assert response.status_code == 200
@@ -338,7 +339,9 @@ def test_actions_are_posts(client, manager, cells):
 def test_recompute_a_date_computes_that_window(client, manager, cells, monkeypatch):
     asked = []
     monkeypatch.setattr(
-        services, "recompute", lambda *, end: asked.append(end) or services.RecomputeResult(end, 3, 3, 0, 0)
+        monitoring_services,
+        "recompute",
+        lambda *, end: asked.append(end) or monitoring_services.RecomputeResult(end, 3, 3, 0, 0),
     )
     client.force_login(manager)
     response = client.post(reverse("monitoring:recompute"), {"date": "2026-06-10"}, **EN)
@@ -358,7 +361,7 @@ def test_recompute_a_date_really_upserts(client, admin_user, solutions):
 
 
 def test_a_window_that_has_not_ended_cannot_be_computed(client, manager, monkeypatch):
-    monkeypatch.setattr(services, "recompute", lambda **kwargs: pytest.fail("must not run"))
+    monkeypatch.setattr(monitoring_services, "recompute", lambda **kwargs: pytest.fail("must not run"))
     client.force_login(manager)
     response = client.post(reverse("monitoring:recompute"), {"date": "2099-01-01"}, **EN)
     assert response.status_code == 302

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from monitoring.models import Alert, CellSnapshot
-from monitoring.services import recompute
+from monitoring.services.recompute import recompute
 from presales.tests.concurrency import run_concurrently
 from presales.tests.scenario_files import load, reference_data, reference_path
 

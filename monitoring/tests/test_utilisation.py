@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from dispatch.models import Engineer
 from monitoring.models import CellSnapshot, UtilisationSnapshot
-from monitoring.selectors import _utilisation_now, engineer_utilisation
-from monitoring.services import prune_snapshots, recompute
+from monitoring.selectors.dashboard import _utilisation_now, engineer_utilisation
+from monitoring.services.recompute import prune_snapshots, recompute
 from presales.choices import Role
 from presales.models import Region, User
 from presales.tests.factories import make_user

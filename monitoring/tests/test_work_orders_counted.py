@@ -12,15 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from budgeting.tests.factories import open_budget
-from dispatch.bookings import work_order_cancel
 from dispatch.delay import Delay
+from dispatch.selectors.visibility import opportunity_visibility
+from dispatch.services.bookings import work_order_cancel
+from dispatch.services.work_orders import work_order_create
 from dispatch.tests.engineers import make_engineer, make_opportunity
 from dispatch.tests.test_pages import at, book, next_monday
-from dispatch.visibility import opportunity_visibility
-from dispatch.work_orders import work_order_create
 from monitoring.models import Alert, AlertKind, CellSnapshot
-from monitoring.selectors import with_plans
-from monitoring.services import recompute
+from monitoring.selectors.dashboard import with_plans
+from monitoring.services.recompute import recompute
 from monitoring.tests.figure_record import DEMO_TODAY, DEMO_TZ, demo_end, recorded_figures
 from presales.choices import Activity, PresalesStage, Role
 from presales.demo import demo_scenario

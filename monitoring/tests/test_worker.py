@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from monitoring.models import Alert, CellSnapshot
-from monitoring.services import recompute
+from monitoring.services.recompute import recompute
 from presales.tests.scenario_files import load, reference_data, reference_path
 from presales.tests.workers import (
     new_queue,

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
-from presales.pagination import RankedPaginator
+from presales.core.pagination import RankedPaginator
 
 WHOLE_NUMBER = re.compile(r"[0-9]+")
 

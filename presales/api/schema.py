@@ -9,7 +9,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
-from presales.api.errors import ErrorSerializer, ValidationErrorSerializer
+from presales.core.errors import ErrorSerializer, ValidationErrorSerializer
 from presales.inputs import ID_SCHEMA
 
 

@@ -4,8 +4,8 @@ from rest_framework import serializers
 
 from presales.api.fields import CodeRelatedField, StrictPrimaryKeyRelatedField
 from presales.choices import Role
+from presales.core.signin import sign_in_authenticate
 from presales.models import Customer, Opportunity, Rate, Region, Skill, Solution, User
-from presales.signin import sign_in_authenticate
 
 
 class TokenRequestSerializer(serializers.Serializer):

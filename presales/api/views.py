@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 from presales import selectors, services
 from presales.api import serializers
 from presales.api.filters import CustomerFilter, OpportunityFilter, RateFilter
-from presales.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.api.permissions import IsAdminOrReadOnly
 from presales.api.throttling import AuthThrottle
+from presales.core.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.models import Rate, Region, Skill, Solution
 
 

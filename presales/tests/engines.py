@@ -68,7 +68,7 @@ ENGINE_SENSITIVE_MODULES = frozenset(
 PER_TEST = "per test"
 COVERED = "covered"
 OVERLAP = "dispatch.availability._bookings_overlapping (the search's overlap SQL)"
-SECONDS = "presales.db.SecondsBetween (lateness SQL)"
+SECONDS = "presales.core.db.SecondsBetween (lateness SQL)"
 DECIMAL_SUM = "a decimal Sum (money sums)"
 COVERED_PATHS = (OVERLAP, SECONDS, DECIMAL_SUM)
 
@@ -100,7 +100,7 @@ def _watch_function(module_name: str, name: str, what: str, kind: str, when=lamb
     module = importlib.import_module(module_name)
     original = getattr(module, name)
     watched = _wrap(original, what, when)
-    # Also where it was imported by name (``from presales.db import database_refusal``).
+    # Also where it was imported by name (``from presales.core.db import database_refusal``).
     for other in [module, *list(sys.modules.values())]:
         if getattr(other, "__dict__", {}).get(name) is original:
             setattr(other, name, watched)
@@ -127,13 +127,13 @@ def _watch_integrity_errors() -> None:
 def watch_engine_specific_code() -> None:
     from django.db.migrations.executor import MigrationExecutor
 
-    from presales.db import SecondsBetween
+    from presales.core.db import SecondsBetween
 
     # Every error the API answers passes through it; only a refusal is the engine's own.
     _watch_function(
-        "presales.db",
+        "presales.core.db",
         "database_refusal",
-        "a lock or statement timeout refused (presales.db.database_refusal)",
+        "a lock or statement timeout refused (presales.core.db.database_refusal)",
         PER_TEST,
         when=lambda *a, result: result is not None,
     )

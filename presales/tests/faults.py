@@ -70,7 +70,7 @@ def redis_at(url: str):
     """The app's cache and Celery broker at ``url`` (tasks really published, not run eagerly)."""
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     cache = {
-        "BACKEND": "presales.cache.FailOpenRedisCache",
+        "BACKEND": "presales.core.cache.FailOpenRedisCache",
         "LOCATION": url,
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }

@@ -14,13 +14,13 @@ from django.test import Client
 from django.utils import timezone
 
 from budgeting.models import Budget
-from dispatch.bookings import booking_create
-from dispatch.escalations import escalation_request
-from dispatch.hotline import hotline_request
 from dispatch.models import Booking, Engineer, Escalation, HotlineRequest
+from dispatch.services.bookings import booking_create
 from dispatch.tests.engineers import make_engineer, make_opportunity
 from dispatch.tests.test_api import client_for
 from dispatch.tests.tiers import centre_engineer, classed_opportunity, make_centre
+from dispatch.tiered.escalations import escalation_request
+from dispatch.tiered.hotline import hotline_request
 from grabbing.models import GrabOrder
 from grabbing.tests.factories import budget_for, post, window
 from monitoring.models import Alert
@@ -58,7 +58,7 @@ def test_an_unhandled_exception_on_a_page_is_still_the_html_500(rep, monkeypatch
     def broken(**kwargs):
         raise RuntimeError("the selector broke")
 
-    monkeypatch.setattr("dispatch.views.engineer_search", broken)
+    monkeypatch.setattr("dispatch.views.bookings.engineer_search", broken)
     response = signed_in(rep).get("/dispatch/find/")
     assert response.status_code == 500
     assert response["Content-Type"].startswith("text/html")
@@ -211,7 +211,7 @@ def assert_busy_while_held(model, pk, user, url, body, *, success: int) -> None:
 def test_a_lock_timeout_on_a_page_is_the_services_refusal_shown_where_the_manager_acted(
     locked_world, short_lock_timeout, manager
 ):
-    """The one lock (presales.db.lock) refuses with Busy, so on PostgreSQL a page shows it as any
+    """The one lock (presales.core.db.lock) refuses with Busy, so on PostgreSQL a page shows it as any
     refusal of its service: on the alert's row (htmx), or as a message on the dashboard it
     returns to. SQLite's write lock is wanted when the transaction begins, before the service
     runs: the 409 page says the same."""
@@ -247,7 +247,7 @@ def slow_search(monkeypatch):
             cursor.execute("SELECT pg_sleep(3)")
 
     monkeypatch.setattr("dispatch.api.filters.engineer_search", slow)
-    monkeypatch.setattr("dispatch.views.engineer_search", slow)
+    monkeypatch.setattr("dispatch.views.bookings.engineer_search", slow)
     yield
     with connection.cursor() as cursor:
         cursor.execute("RESET statement_timeout")
@@ -286,7 +286,7 @@ def test_web_connections_run_with_the_5_second_statement_timeout():
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_workers_and_commands_set_their_own_statement_timeout(settings):
-    from presales.db import use_statement_timeout
+    from presales.core.db import use_statement_timeout
 
     settings.DB_WORKER_STATEMENT_TIMEOUT_MS = 300000
     try:
@@ -299,15 +299,15 @@ def test_workers_and_commands_set_their_own_statement_timeout(settings):
             cursor.execute("SHOW statement_timeout")
             assert cursor.fetchone()[0] == "5min"
     finally:
-        connection_created.disconnect(dispatch_uid="presales.db.use_statement_timeout")
+        connection_created.disconnect(dispatch_uid="presales.core.db.use_statement_timeout")
         connection.close()
 
 
 @pytest.fixture
 def booked_world(rep, manager, north, solution_a):
     """A booking, the engineer it is for and the budget it draws on: the rows every booking,
-    cancellation and budget change locks (dispatch.bookings.lock_engineer, _locked_booking,
-    budgeting.ledger._locked)."""
+    cancellation and budget change locks (dispatch.services.bookings.lock_engineer, _locked_booking,
+    budgeting.services.ledger._locked)."""
     start, end = window()
     budget = budget_for(rep, start)
     wang = make_engineer("wang", region=north, solutions=[solution_a])

@@ -22,8 +22,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from presales.api.fields import CodeRelatedField, StrictPrimaryKeyRelatedField
-from presales.tests.authorization_world import build_world
 from presales.tests.scenario_files import row_counts
+from tests.authorization_world import build_world
 
 STAGE, ACTIVITY = "value_presentation", "workshop"
 # The contract's messages (English), literal so that this file runs on the code before the fix.

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.test import Client
 
 from monitoring.models import MonitoringPolicy
-from presales.tests.authorization_world import build_world
 from presales.tests.scenario_files import row_counts
+from tests.authorization_world import build_world
 
 OUT_OF_RANGE = "Give a time between the years 2000 and 2099."
 OFFSET_OUT_OF_RANGE = "Give a UTC offset between -14:00 and +14:00."

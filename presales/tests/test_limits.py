@@ -13,8 +13,8 @@ from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 
 from budgeting.models import LedgerEntry
-from dispatch.bookings import booking_acknowledge, booking_complete
 from dispatch.models import Booking, BookingStatus
+from dispatch.services.bookings import booking_acknowledge, booking_complete
 from dispatch.tests.engineers import make_engineer, make_opportunity
 from dispatch.tests.test_api import client_for
 from grabbing.tests.factories import budget_for, window

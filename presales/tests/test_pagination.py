@@ -7,8 +7,8 @@ from django.db.models import F, IntegerField, Value
 from django.db.models.functions import Length
 from django.test.utils import CaptureQueriesContext
 
+from presales.core.pagination import RankedPaginator
 from presales.models import Region
-from presales.pagination import RankedPaginator
 from presales.tests.factories import RegionFactory
 
 pytestmark = pytest.mark.django_db

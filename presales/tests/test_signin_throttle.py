@@ -1,4 +1,4 @@
-"""Password guessing is throttled (presales/signin.py): 5 failures per username and per client
+"""Password guessing is throttled (presales/core/signin.py): 5 failures per username and per client
 address within 15 minutes refuse further sign-ins until the window ends, on the page, the
 admin and the API token endpoint alike."""
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand
 
-from presales.outbox import outbox_drain
+from presales.core.outbox import outbox_drain
 
 
 class Command(BaseCommand):

@@ -1,0 +1,110 @@
+"""Escalation pages (tiered support): the rep asks for the delivery centre on a class C/D/E
+opportunity; the regional manager approves or declines. Refusals are shown as messages and
+write nothing; the rules live in dispatch.tiered.escalations."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from dispatch.models import EscalationStatus
+from dispatch.tiered import escalations as escalation_services
+from dispatch.tiered.eligibility import DELIVERY_CENTRE_CLASSES
+from presales import access
+from presales.decorators import role_required
+from presales.exceptions import ApplicationError
+from presales.feedback import message_form_errors, message_refusal
+from presales.selectors import opportunity_list
+
+
+class EscalationRequestForm(forms.Form):
+    opportunity = forms.ModelChoiceField(label=gettext_lazy("Opportunity"), queryset=None, empty_label=None)
+    reason = forms.CharField(
+        label=gettext_lazy("Why the delivery centre is needed"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only what an escalation can be asked for: the rep's own class C/D/E opportunities.
+        self.fields["opportunity"].queryset = (
+            opportunity_list(user=user).filter(owner=user).exclude(project_class__in=DELIVERY_CENTRE_CLASSES)
+        ).order_by("name", "pk")
+
+
+class DecisionForm(forms.Form):
+    days = forms.IntegerField(
+        label=gettext_lazy("Period (days)"), min_value=1, max_value=escalation_services.MAX_PERIOD_DAYS, required=False
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
+
+
+@role_required(*access.OPPORTUNITY_ROLES)
+def escalations(request):
+    user = request.user
+    form = None
+    if access.is_rep(user):
+        form = EscalationRequestForm(user=user, initial={"opportunity": request.GET.get("opportunity")})
+    rows = escalation_services.escalations_visible_to(user).order_by("-requested_at", "-pk")[:100]
+    context = {
+        "form": form,
+        "escalations": rows,
+        "can_decide": access.is_manager_or_admin(user),
+        "decided_region_ids": set(user.regions.values_list("pk", flat=True)),
+        "is_admin": access.is_admin(user),
+        "pending": EscalationStatus.REQUESTED,
+        "default_days": escalation_services.DEFAULT_PERIOD_DAYS,
+    }
+    return render(request, "dispatch/escalations.html", context)
+
+
+@require_POST
+@role_required(*access.REPS)
+def escalation_request(request):
+    form = EscalationRequestForm(request.POST, user=request.user)
+    if not form.is_valid():
+        message_form_errors(request, form)
+        return redirect("dispatch:escalations")
+    try:
+        escalation_services.escalation_request(by=request.user, **form.cleaned_data)
+    except ApplicationError as error:
+        message_refusal(request, error)
+    else:
+        messages.success(request, _("Escalation requested; the regional manager will decide."))
+    return redirect("dispatch:escalations")
+
+
+def _decide(request, pk, decide, success: str):
+    escalation = get_object_or_404(escalation_services.escalations_visible_to(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The period is 1 to 180 days."))
+        return redirect("dispatch:escalations")
+    try:
+        decide(escalation=escalation, by=request.user, **form.cleaned_data)
+    except ApplicationError as error:
+        message_refusal(request, error)
+    else:
+        messages.success(request, success)
+    return redirect("dispatch:escalations")
+
+
+@require_POST
+@role_required(*access.MANAGERS_AND_ADMINS)
+def escalation_approve(request, pk):
+    def approve(*, days, **kwargs):
+        return escalation_services.escalation_approve(days=days or escalation_services.DEFAULT_PERIOD_DAYS, **kwargs)
+
+    return _decide(request, pk, approve, _("Escalation approved."))
+
+
+@require_POST
+@role_required(*access.MANAGERS_AND_ADMINS)
+def escalation_decline(request, pk):
+    def decline(*, days, **kwargs):  # a decline has no period
+        return escalation_services.escalation_decline(**kwargs)
+
+    return _decide(request, pk, decline, _("Escalation declined."))

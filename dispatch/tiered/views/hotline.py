@@ -1,0 +1,87 @@
+"""Remote hotline pages (tiered support): a rep asks the solution's delivery centre; the
+on-duty engineer answers in place. Refusals are messages and write nothing; the rules live in
+dispatch.tiered.hotline."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from dispatch.models import HotlineStatus, HotlineUrgency
+from dispatch.tiered import hotline as hotline_services
+from presales import access
+from presales.decorators import role_required
+from presales.exceptions import ApplicationError
+from presales.feedback import message_form_errors, message_refusal
+from presales.selectors import opportunity_list
+
+READERS = access.ALL_ROLES
+
+
+class HotlineAskForm(forms.Form):
+    opportunity = forms.ModelChoiceField(label=gettext_lazy("Opportunity"), queryset=None, empty_label=None)
+    question = forms.CharField(
+        label=gettext_lazy("Question"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    urgency = forms.ChoiceField(
+        label=gettext_lazy("Urgency"), choices=HotlineUrgency.choices, initial=HotlineUrgency.NORMAL
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["opportunity"].queryset = opportunity_list(user=user).filter(owner=user).order_by("name", "pk")
+
+
+class HotlineAnswerForm(forms.Form):
+    answer = forms.CharField(label=gettext_lazy("Answer"), max_length=8000)
+
+
+@role_required(*READERS)
+def hotline(request):
+    """The requests the user may see, newest first: the rep's own with the form to ask, the
+    on-duty engineer's with a box to answer the open ones."""
+    user = request.user
+    context = {
+        "form": HotlineAskForm(user=user) if access.is_rep(user) else None,
+        "requests": hotline_services.hotline_visible_to(user).order_by("-requested_at", "-pk")[:100],
+        "open": HotlineStatus.OPEN,
+    }
+    return render(request, "dispatch/hotline.html", context)
+
+
+@require_POST
+@role_required(*access.REPS)
+def hotline_ask(request):
+    form = HotlineAskForm(request.POST, user=request.user)
+    if not form.is_valid():
+        message_form_errors(request, form)
+        return redirect("dispatch:hotline")
+    try:
+        asked = hotline_services.hotline_request(by=request.user, **form.cleaned_data)
+    except ApplicationError as error:
+        message_refusal(request, error)
+    else:
+        messages.success(
+            request,
+            _("Your question went to %(engineer)s, on duty for the hotline.") % {"engineer": asked.engineer.name},
+        )
+    return redirect("dispatch:hotline")
+
+
+@require_POST
+@role_required(*access.ENGINEERS)
+def hotline_answer(request, pk: int):
+    request_row = get_object_or_404(hotline_services.hotline_visible_to(request.user), pk=pk)
+    form = HotlineAnswerForm(request.POST)
+    if not form.is_valid():
+        message_form_errors(request, form)
+        return redirect("dispatch:hotline")
+    try:
+        hotline_services.hotline_answer(hotline=request_row, by=request.user, answer=form.cleaned_data["answer"])
+    except ApplicationError as error:
+        message_refusal(request, error)
+    else:
+        messages.success(request, _("Answer sent."))
+    return redirect("dispatch:hotline")
