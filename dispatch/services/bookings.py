@@ -10,6 +10,7 @@ constraint refuses whatever would still slip through. All three surface as SlotU
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import cast
 
@@ -148,10 +149,7 @@ def booking_create(
             if work_order is not None:
                 check_fillable(work_order, engineer)
             _claim_slot(engineer, start, end)
-            hourly_rate = hourly_rate_for(engineer)
             hours = _hours(start, end)
-            cost = booking_cost(hours=hours, hourly_rate=hourly_rate, uplift_percent=uplift_percent)
-            budget = budget_for_moment(rep=opportunity.owner, moment=start)
             if work_order is None:
                 desired_start = desired_start or start
                 work_order = work_order_create(
@@ -166,33 +164,66 @@ def booking_create(
                     now=now,
                     allow_past=True,
                 )
-            booking = Booking.objects.create(
+            booking = _book(
                 work_order=work_order,
+                owner=opportunity.owner,
                 engineer=engineer,
-                budget=budget,
                 stage=stage,
                 activity=activity,
                 start=start,
                 end=end,
                 hours=hours,
-                hourly_rate=hourly_rate,
                 uplift_percent=uplift_percent,
-                cost=cost,
                 note=note,
-                booked_at=now,
-                booked_by=by,
-            )
-            _reserve(
-                budget=budget,
-                amount=cost,
-                booking_id=booking.pk,
                 by=by,
-                reason=_("Booking #%(id)s: %(engineer)s") % {"id": booking.pk, "engineer": engineer.name},
+                now=now,
+                reason=lambda made: _("Booking #%(id)s: %(engineer)s") % {"id": made.pk, "engineer": engineer.name},
             )
             if notify:
                 enqueue(notify_engineer, booking.pk, "booked")
     except IntegrityError as error:  # the exclusion constraint (PostgreSQL) caught an overlap
         raise _overlap_refused(error) from error
+    return booking
+
+
+def _book(
+    *,
+    work_order: WorkOrder,
+    owner: User,
+    engineer: Engineer,
+    stage: str,
+    activity: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    hours: Decimal,
+    uplift_percent: int,
+    note: str,
+    by: User,
+    now: dt.datetime,
+    reason: Callable[[Booking], str],
+) -> Booking:
+    """The one way a booking row is made (create, reassign, and a grab order's confirmation
+    through create): at the engineer's rate, its cost reserved on the opportunity owner's budget
+    for the quarter of its start. The caller holds the locks and has claimed the slot."""
+    hourly_rate = hourly_rate_for(engineer)
+    cost = booking_cost(hours=hours, hourly_rate=hourly_rate, uplift_percent=uplift_percent)
+    booking = Booking.objects.create(
+        work_order=work_order,
+        engineer=engineer,
+        budget=budget_for_moment(rep=owner, moment=start),
+        stage=stage,
+        activity=activity,
+        start=start,
+        end=end,
+        hours=hours,
+        hourly_rate=hourly_rate,
+        uplift_percent=uplift_percent,
+        cost=cost,
+        note=note,
+        booked_at=now,
+        booked_by=by,
+    )
+    _reserve(budget=booking.budget, amount=cost, booking_id=booking.pk, by=by, reason=reason(booking))
     return booking
 
 
@@ -424,31 +455,23 @@ def booking_reassign(*, booking: Booking, by: User, engineer: Engineer, now: dt.
                 by=by,
                 reason=_("Booking #%(id)s reassigned") % {"id": old.pk},
             )
-            hourly_rate = hourly_rate_for(new_engineer)
-            cost = booking_cost(hours=old.hours, hourly_rate=hourly_rate, uplift_percent=old.uplift_percent)
-            new = Booking.objects.create(
+            new = _book(
                 work_order=old.work_order,
+                owner=opportunity.owner,
                 engineer=new_engineer,
-                budget=budget_for_moment(rep=opportunity.owner, moment=old.start),
                 stage=old.stage,
                 activity=old.activity,
                 start=old.start,
                 end=old.end,
                 hours=old.hours,
-                hourly_rate=hourly_rate,
                 uplift_percent=old.uplift_percent,
-                cost=cost,
                 note=old.note,
-                booked_at=now,
-                booked_by=by,
-            )
-            _reserve(
-                budget=new.budget,
-                amount=cost,
-                booking_id=new.pk,
                 by=by,
-                reason=_("Booking #%(id)s: %(engineer)s, reassigned from #%(old)s")
-                % {"id": new.pk, "engineer": new_engineer.name, "old": old.pk},
+                now=now,
+                reason=lambda made: (
+                    _("Booking #%(id)s: %(engineer)s, reassigned from #%(old)s")
+                    % {"id": made.pk, "engineer": new_engineer.name, "old": old.pk}
+                ),
             )
             enqueue(notify_engineer, old.pk, "cancelled")
             enqueue(notify_engineer, new.pk, "booked")
