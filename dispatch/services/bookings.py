@@ -76,6 +76,14 @@ def lock_engineer(engineer: Engineer) -> Engineer:
         raise NotFound(_("Engineer not found.")) from error
 
 
+def _lock_bookable(engineer: Engineer) -> Engineer:
+    """Lock the engineer's row for a new booking: one no longer active cannot take one."""
+    locked = lock_engineer(engineer)
+    if not locked.is_active:
+        raise ValidationFailed(fields={"engineer": [_("This engineer is no longer active.")]})
+    return locked
+
+
 def _claim_slot(engineer: Engineer, start: dt.datetime, end: dt.datetime, *, ignore_booking: int | None = None):
     reason = unavailability(engineer, start, end, ignore_booking=ignore_booking)
     if reason:
@@ -141,9 +149,7 @@ def booking_create(
         with transaction.atomic():
             if work_order is not None:  # locked first, as everything filling it
                 work_order = lock_work_order(work_order)
-            engineer = lock_engineer(engineer)
-            if not engineer.is_active:
-                raise ValidationFailed(fields={"engineer": [_("This engineer is no longer active.")]})
+            engineer = _lock_bookable(engineer)
             # Checked at ``now``: an escalation's period must include the moment of booking.
             check_eligible(engineer=engineer, opportunity=opportunity, now=now)
             if work_order is not None:
@@ -440,9 +446,7 @@ def booking_reassign(*, booking: Booking, by: User, engineer: Engineer, now: dt.
             if engineer.pk == old.engineer_id:
                 raise ValidationFailed(fields={"engineer": [_("Choose another engineer than the booked one.")]})
             opportunity = old.work_order.opportunity
-            new_engineer = lock_engineer(engineer)
-            if not new_engineer.is_active:
-                raise ValidationFailed(fields={"engineer": [_("This engineer is no longer active.")]})
+            new_engineer = _lock_bookable(engineer)
             check_eligible(engineer=new_engineer, opportunity=opportunity, now=now)
             _claim_slot(new_engineer, old.start, old.end)
             old.status = BookingStatus.CANCELLED
