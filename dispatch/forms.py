@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import MAX_ENGINEERS_NEEDED, Engineer
+from dispatch.rules.ratings import SCORES
 from dispatch.selectors.engineers import ORDERINGS
 from dispatch.services.work_orders import MAX_SKILLS
 from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage
@@ -170,9 +171,7 @@ class CompleteForm(forms.Form):
 
 
 class RateForm(forms.Form):
-    score = forms.TypedChoiceField(
-        label=_("Score"), choices=[(str(score), str(score)) for score in range(1, 6)], coerce=int
-    )
+    score = forms.TypedChoiceField(label=_("Score"), choices=[(str(score), str(score)) for score in SCORES], coerce=int)
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
 
 

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from budgeting.models import Budget
+from dispatch.rules.ratings import SCORE_MAX, SCORE_MIN, valid_score_q
+from dispatch.rules.uplift import uplift_bounds_q
 from presales.choices import Activity, PresalesStage
 from presales.models import Opportunity, Region, Skill, Solution, code_validator
 
@@ -312,6 +314,8 @@ class BookingStatus(models.TextChoices):
 HOLDING_STATUSES = (BookingStatus.BOOKED, BookingStatus.ACKNOWLEDGED, BookingStatus.COMPLETED, BookingStatus.RATED)
 # States whose money is still only reserved, not yet charged.
 OPEN_STATUSES = (BookingStatus.BOOKED, BookingStatus.ACKNOWLEDGED)
+# Finished work: its actual hours are recorded and charged.
+DONE_STATUSES = (BookingStatus.COMPLETED, BookingStatus.RATED)
 
 
 class Booking(models.Model):
@@ -364,7 +368,7 @@ class Booking(models.Model):
         # migration 0004; SQLite relies on the IMMEDIATE transaction of the service.
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="dispatch_booking_end_after_start"),
-            models.CheckConstraint(condition=Q(uplift_percent__lte=200), name="dispatch_booking_uplift_0_200"),
+            models.CheckConstraint(condition=uplift_bounds_q(), name="dispatch_booking_uplift_0_200"),
             models.CheckConstraint(
                 condition=Q(status__in=[choice.value for choice in BookingStatus]), name="dispatch_booking_status_valid"
             ),
@@ -378,17 +382,20 @@ class Booking(models.Model):
         return self.work_order.opportunity
 
     @property
-    def credited_hours(self) -> Decimal:
+    def credited_hours(self) -> Decimal | None:
         """The hours the engineer is credited with: an incentive uplift (grab orders) counts too."""
-        hours = self.actual_hours if self.actual_hours is not None else self.hours
-        return (hours * (100 + self.uplift_percent) / 100).quantize(Decimal("0.01"))
+        from dispatch.rules.hours import credited_hours  # the rule module reads this one's statuses
+
+        return credited_hours(self)
 
 
 class Rating(models.Model):
     """The rep's rating of one completed booking; corrections are kept in its history."""
 
     booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="rating")
-    score = models.PositiveSmallIntegerField(_("score"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    score = models.PositiveSmallIntegerField(
+        _("score"), validators=[MinValueValidator(SCORE_MIN), MaxValueValidator(SCORE_MAX)]
+    )
     comment = models.TextField(_("comment"), blank=True)
     rated_at = models.DateTimeField(_("rated at"), default=timezone.now, db_index=True)  # monitoring windows
     rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
@@ -403,7 +410,7 @@ class Rating(models.Model):
         verbose_name = _("rating")
         verbose_name_plural = _("ratings")
         constraints = [
-            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="dispatch_rating_score_1_5"),
+            models.CheckConstraint(condition=valid_score_q(), name="dispatch_rating_score_1_5"),
         ]
 
     def __str__(self) -> str:

@@ -14,11 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dispatch.models import Booking, Engineer, WorkOrder
+from dispatch.rules.hours import booked_hours, credit
+from dispatch.rules.uplift import uplift_bounds_q
 from presales.choices import Activity, PresalesStage
 from presales.models import Opportunity, Region, Skill, Solution
-
-MAX_UPLIFT = 200
-HOURS = Decimal("0.01")
 
 
 class GrabOrderStatus(models.TextChoices):
@@ -90,7 +89,7 @@ class GrabOrder(models.Model):
         indexes = [models.Index(fields=["status", "start"], name="grabbing_graborder_open_start")]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="grabbing_graborder_end_after_start"),
-            models.CheckConstraint(condition=Q(uplift_percent__lte=MAX_UPLIFT), name="grabbing_graborder_uplift_0_200"),
+            models.CheckConstraint(condition=uplift_bounds_q(), name="grabbing_graborder_uplift_0_200"),
             models.CheckConstraint(
                 condition=Q(status__in=GrabOrderStatus.values), name="grabbing_graborder_status_valid"
             ),
@@ -111,12 +110,12 @@ class GrabOrder(models.Model):
 
     @property
     def hours(self) -> Decimal:
-        return (Decimal((self.end - self.start).total_seconds()) / 3600).quantize(HOURS)
+        return booked_hours(self.start, self.end)
 
     @property
     def credited_hours(self) -> Decimal:
         """What the engineer is credited with: hours × (1 + uplift)."""
-        return (self.hours * (100 + self.uplift_percent) / 100).quantize(HOURS)
+        return credit(self.hours, self.uplift_percent)
 
 
 class InvitationStatus(models.TextChoices):

@@ -22,25 +22,17 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dispatch.availability import available_hours
 from dispatch.delay import Delay, answered_in_time_q, with_delay
-from dispatch.models import (
-    HOLDING_STATUSES,
-    Booking,
-    BookingStatus,
-    Engineer,
-    Rating,
-    WorkOrder,
-)
+from dispatch.models import Engineer, Rating, WorkOrder
+from dispatch.rules.hours import effective_hours_by_engineer
+from dispatch.rules.ratings import bad_review_q
 from dispatch.work_order_status import WorkOrderStatus, with_status
 from monitoring.models import MonitoringPolicy
-from presales.money import money
 
 Cell = tuple[int, int]  # (region id, solution id)
-DONE = (BookingStatus.COMPLETED, BookingStatus.RATED)
 
 
 @dataclass
@@ -171,7 +163,7 @@ def _count_ratings(figures, windows, earliest, end) -> None:
         Rating.objects.filter(rated_at__gte=earliest, rated_at__lt=end)
         .annotate(bucket=_bucket("rated_at", windows))
         .values("booking__work_order__opportunity__region", "booking__work_order__solution", "bucket")
-        .annotate(count=Count("pk"), total=Sum("score"), bad=Count("pk", filter=Q(score__lte=2)))
+        .annotate(count=Count("pk"), total=Sum("score"), bad=Count("pk", filter=bad_review_q()))
         .order_by()
     )
     for row in rows:
@@ -180,29 +172,12 @@ def _count_ratings(figures, windows, earliest, end) -> None:
         counts.ratings, counts.rating_sum, counts.bad_reviews = row["count"], row["total"] or 0, row["bad"]
 
 
-def effective_hours(*, start: dt.datetime, end: dt.datetime, engineer_ids=None) -> dict[int, Decimal]:
-    """Hours each engineer worked on bookings starting in [start, end): finished work at its
-    actual hours, the rest as booked. One grouped query."""
-    bookings = Booking.objects.filter(status__in=HOLDING_STATUSES, start__gte=start, start__lt=end)
-    if engineer_ids is not None:
-        bookings = bookings.filter(engineer_id__in=engineer_ids)
-    rows = (
-        bookings.values("engineer")
-        .annotate(
-            done=Coalesce(Sum("actual_hours", filter=Q(status__in=DONE)), Value(Decimal(0))),
-            planned=Coalesce(Sum("hours", filter=~Q(status__in=DONE)), Value(Decimal(0))),
-        )
-        .order_by()
-    )
-    return {row["engineer"]: money(Decimal(row["done"]) + Decimal(row["planned"])) for row in rows}
-
-
 def _utilisation(figures, start: dt.datetime, end: dt.datetime) -> dict[int, EngineerLoad]:
     """UT of each cell: the effective hours of its engineers over their available hours. An
     engineer counts in every cell of their region × solutions. Returns each engineer's load."""
     engineers = Engineer.objects.filter(is_active=True)
     regions = dict(engineers.order_by().values_list("pk", "region_id"))
-    worked = effective_hours(start=start, end=end)
+    worked = effective_hours_by_engineer(start=start, end=end)
     available = available_hours(engineers, start, end)
     loads = {pk: EngineerLoad(region, worked.get(pk, Decimal("0.00")), available[pk]) for pk, region in regions.items()}
     memberships = Engineer.solutions.through.objects.filter(engineer_id__in=engineers.values("pk"))

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from dispatch.rules.utilisation import utilisation
 from presales.models import Region, Solution
 
 RATIO = {"max_digits": 6, "decimal_places": 4}
@@ -111,7 +112,7 @@ class CellSnapshot(models.Model):
 
     @property
     def utilisation(self) -> Decimal | None:
-        return self._ratio(self.effective_hours, self.available_hours)
+        return utilisation(self.effective_hours, self.available_hours)
 
 
 class UtilisationSnapshot(models.Model):
@@ -142,7 +143,7 @@ class UtilisationSnapshot(models.Model):
 
     @property
     def utilisation(self) -> Decimal | None:
-        return CellSnapshot._ratio(self.effective_hours, self.available_hours)
+        return utilisation(self.effective_hours, self.available_hours)
 
 
 class AlertKind(models.TextChoices):

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from dispatch.delay import Delay
 from dispatch.models import Booking, BookingStatus, Engineer, WorkOrder
+from dispatch.rules.ratings import SCORE_MAX, SCORE_MIN
 from dispatch.selectors.bookings import booking_delay
 from dispatch.selectors.visibility import sees_only_own_part
 from dispatch.selectors.work_orders import work_orders_visible_to
@@ -341,12 +342,12 @@ class CompleteSerializer(serializers.Serializer):
 
 
 class RateBookingSerializer(serializers.Serializer):
-    score = serializers.IntegerField(min_value=1, max_value=5)
+    score = serializers.IntegerField(min_value=SCORE_MIN, max_value=SCORE_MAX)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
 class CorrectRatingSerializer(serializers.Serializer):
-    score = serializers.IntegerField(min_value=1, max_value=5)
+    score = serializers.IntegerField(min_value=SCORE_MIN, max_value=SCORE_MAX)
     comment = serializers.CharField(
         required=False, allow_blank=True, max_length=2000, help_text="Left out: the comment is kept."
     )

@@ -18,7 +18,8 @@ from budgeting.selectors.budgets import allocation_for
 from dispatch.availability import unavailability
 from dispatch.delay import Delay, classify_delay
 from dispatch.models import HOLDING_STATUSES, Booking, BookingStatus, Engineer
-from dispatch.services.bookings import _hours, booking_cost, hourly_rate_for
+from dispatch.rules.hours import booked_hours
+from dispatch.services.bookings import booking_cost, hourly_rate_for
 from presales import access
 from presales.choices import DISPATCHABLE_STAGES, ProjectClass
 from presales.models import Opportunity, User
@@ -142,7 +143,7 @@ def booking_quote(
 ) -> dict:
     """What booking the slot would cost, the budget left after it, and whether the engineer is
     free then, priced exactly as booking_create prices it; nothing is written."""
-    hours = _hours(start, end)
+    hours = booked_hours(start, end)
     hourly_rate = hourly_rate_for(engineer)
     cost = booking_cost(hours=hours, hourly_rate=hourly_rate, uplift_percent=uplift_percent)
     budget = budget_remaining(rep=rep, moment=start)

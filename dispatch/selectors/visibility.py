@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -20,22 +20,23 @@ from django.utils.translation import gettext_lazy as _
 from dispatch.availability import available_hours
 from dispatch.delay import LATE, Delay, lateness_hours, with_delay
 from dispatch.models import (
+    DONE_STATUSES,
     HOLDING_STATUSES,
     OPEN_STATUSES,
     Booking,
-    BookingStatus,
     DeliveryCentre,
     Engineer,
     Rating,
     WorkOrder,
 )
+from dispatch.rules.hours import effective_hours_by_engineer, effective_hours_expression
+from dispatch.rules.ratings import SATISFIED_MIN_SCORE, is_bad_review, whole_score
+from dispatch.rules.utilisation import utilisation
 from dispatch.work_order_status import WorkOrderStatus, with_status
 from presales import access
 from presales.choices import ProjectClass
 from presales.models import Opportunity, User
 from presales.money import ZERO, money
-
-DONE_STATUSES = (BookingStatus.COMPLETED, BookingStatus.RATED)
 
 
 @dataclass
@@ -122,7 +123,7 @@ def _engineer_records(bookings) -> list[EngineerRecord]:
     hours = (
         bookings.filter(status__in=DONE_STATUSES)
         .values("engineer", "stage")
-        .annotate(hours=Sum("actual_hours"))
+        .annotate(hours=Sum(effective_hours_expression()))
         .order_by()
     )
     ratings = (
@@ -193,7 +194,7 @@ class EngineerReport:
     rating_avg: Decimal | None
     rating_count: int
     delayed: list[Dispatch]
-    booked_hours: Decimal
+    effective_hours: Decimal
     available_hours: Decimal
 
     @property
@@ -201,11 +202,15 @@ class EngineerReport:
         return sum(self.hours_by_stage.values(), Decimal("0.00"))
 
     @property
+    def booked_hours(self) -> Decimal:
+        """Hours of the work not yet finished: the effective hours that are not worked ones."""
+        return self.effective_hours - self.total_hours
+
+    @property
     def utilisation(self) -> Decimal | None:
-        """UT: effective hours ÷ available working hours (time off excluded)."""
-        if not self.available_hours:
-            return None
-        return ((self.total_hours + self.booked_hours) / self.available_hours).quantize(Decimal("0.001"))
+        """UT: effective hours ÷ available working hours (time off excluded), shown as a percent
+        to one decimal."""
+        return utilisation(self.effective_hours, self.available_hours, places=Decimal("0.001"))
 
 
 def engineer_report(*, engineer: Engineer, start: dt.datetime, end: dt.datetime, now=None) -> EngineerReport:
@@ -218,15 +223,14 @@ def engineer_report(*, engineer: Engineer, start: dt.datetime, end: dt.datetime,
     now = now or timezone.now()
     bookings = Booking.objects.filter(engineer=engineer, start__gte=start, start__lt=end)
     done = bookings.filter(status__in=DONE_STATUSES)
-    by_stage = {
-        row["stage"]: money(row["h"]) for row in done.values("stage").annotate(h=Sum("actual_hours")).order_by()
-    }
+    worked = Sum(effective_hours_expression())  # of finished work: its actual hours
+    by_stage = {row["stage"]: money(row["h"]) for row in done.values("stage").annotate(h=worked).order_by()}
     by_solution = {
         row["work_order__opportunity__solution__code"]: money(row["h"])
-        for row in done.values("work_order__opportunity__solution__code").annotate(h=Sum("actual_hours")).order_by()
+        for row in done.values("work_order__opportunity__solution__code").annotate(h=worked).order_by()
     }
     ratings = bookings.filter(rating__isnull=False).aggregate(avg=Avg("rating__score"), count=Count("rating"))
-    booked = bookings.filter(status__in=OPEN_STATUSES).aggregate(h=Sum("hours"))["h"] or ZERO
+    effective = effective_hours_by_engineer(start=start, end=end, engineer_ids=[engineer.pk]).get(engineer.pk, ZERO)
     worked_on = WorkOrder.objects.filter(pk__in=bookings.filter(status__in=HOLDING_STATUSES).values("work_order"))
     delayed = [dispatch for dispatch in _dispatch_list(worked_on, now) if dispatch.delay in LATE]
     engineer = Engineer.objects.select_related("user").get(pk=engineer.pk)
@@ -240,7 +244,7 @@ def engineer_report(*, engineer: Engineer, start: dt.datetime, end: dt.datetime,
         rating_avg=Decimal(str(ratings["avg"])).quantize(Decimal("0.01")) if ratings["count"] else None,
         rating_count=ratings["count"],
         delayed=delayed,
-        booked_hours=money(booked),
+        effective_hours=effective,
         available_hours=available,
     )
 
@@ -259,10 +263,10 @@ class Satisfaction(models.TextChoices):
 def satisfaction(score: Decimal | int | None) -> Satisfaction | None:
     if score is None:
         return None
-    whole = Decimal(score).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-    if whole >= 4:
-        return Satisfaction.SATISFIED
-    return Satisfaction.NEUTRAL if whole == 3 else Satisfaction.BAD
+    whole = whole_score(score)
+    if is_bad_review(whole):
+        return Satisfaction.BAD
+    return Satisfaction.SATISFIED if whole >= SATISFIED_MIN_SCORE else Satisfaction.NEUTRAL
 
 
 @dataclass

@@ -25,6 +25,9 @@ from dispatch.availability import unavailability
 from dispatch.checks import check_stage, check_window
 from dispatch.delay import record_response
 from dispatch.models import OPEN_STATUSES, Booking, BookingStatus, DeliveryCentre, Engineer, Rating, WorkOrder
+from dispatch.rules.hours import HOURS, booked_hours
+from dispatch.rules.ratings import valid_score
+from dispatch.rules.uplift import uplift_refused, uplifted, valid_uplift
 from dispatch.services.work_orders import check_fillable, lock_work_order, work_order_create
 from dispatch.signals import work_order_cancelled
 from dispatch.tasks import notify_engineer
@@ -38,18 +41,11 @@ from presales.models import Opportunity, Rate, User
 from presales.money import money
 
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL's SQLSTATE for dispatch_booking_no_overlap
-HOURS = Decimal("0.01")
-
-
-def _hours(start: dt.datetime, end: dt.datetime) -> Decimal:
-    # In UTC: two times of one zone subtract on the wall clock, so a night across a DST change
-    # would be billed an hour too many or too few.
-    return (Decimal((end.astimezone(dt.UTC) - start.astimezone(dt.UTC)).total_seconds()) / 3600).quantize(HOURS)
 
 
 def booking_cost(*, hours: Decimal, hourly_rate: Decimal, uplift_percent: int = 0) -> Decimal:
     """hours × rate × (1 + uplift), in exact cents."""
-    return money(Decimal(hours) * Decimal(hourly_rate) * (100 + uplift_percent) / 100)
+    return money(uplifted(Decimal(hours) * Decimal(hourly_rate), uplift_percent))
 
 
 def hourly_rate_for(engineer: Engineer) -> Decimal:
@@ -143,8 +139,8 @@ def booking_create(
         raise ValidationFailed(
             fields={"desired_start": [_("Give the time with its UTC offset, e.g. 2026-04-07T13:30:00+08:00.")]}
         )
-    if not 0 <= uplift_percent <= 200:
-        raise ValidationFailed(fields={"uplift_percent": [_("The uplift is 0 to 200 percent.")]})
+    if not valid_uplift(uplift_percent):
+        raise ValidationFailed(fields=uplift_refused())
     try:
         with transaction.atomic():
             if work_order is not None:  # locked first, as everything filling it
@@ -155,7 +151,7 @@ def booking_create(
             if work_order is not None:
                 check_fillable(work_order, engineer)
             _claim_slot(engineer, start, end)
-            hours = _hours(start, end)
+            hours = booked_hours(start, end)
             if work_order is None:
                 desired_start = desired_start or start
                 work_order = work_order_create(
@@ -360,7 +356,7 @@ def booking_rate(
     booking = _locked_booking(booking)
     if not _is_owner(by, booking):
         raise PermissionDenied(_("Only the opportunity's owner rates a booking."))
-    if not isinstance(score, int) or not 1 <= score <= 5:
+    if not valid_score(score):
         raise ValidationFailed(fields={"score": [_("The score is a whole number from 1 to 5.")]})
     _require_status(booking, BookingStatus.COMPLETED)
     now = now or timezone.now()
@@ -399,7 +395,7 @@ def booking_reschedule(
             check_eligible(engineer=engineer, opportunity=booking.work_order.opportunity, now=now)
             _claim_slot(engineer, start, end, ignore_booking=booking.pk)
             owner = booking.work_order.opportunity.owner
-            hours = _hours(start, end)
+            hours = booked_hours(start, end)
             cost = booking_cost(hours=hours, hourly_rate=booking.hourly_rate, uplift_percent=booking.uplift_percent)
             reason = _("Booking #%(id)s rescheduled") % {"id": booking.pk}
             budget_release(budget=booking.budget, booking_id=booking.pk, by=by, reason=reason)
@@ -518,7 +514,7 @@ def booking_rating_correct(
     rating.booking = booking
     if _rater_id(rating) != by.pk:
         raise PermissionDenied(_("Only the rep who gave a rating corrects it."))
-    if not isinstance(score, int) or not 1 <= score <= 5:
+    if not valid_score(score):
         raise ValidationFailed(fields={"score": [_("The score is a whole number from 1 to 5.")]})
     if now - rating.rated_at > RATING_CORRECTION_WINDOW:
         raise InvalidState(

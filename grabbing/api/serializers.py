@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dispatch.models import Engineer, WorkOrder
+from dispatch.rules.uplift import MAX_UPLIFT, MIN_UPLIFT
 from dispatch.selectors.work_orders import work_orders_visible_to
 from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
 from presales.api.fields import AwareDateTimeField, CodeRelatedField, StrictPrimaryKeyRelatedField
@@ -66,7 +67,7 @@ class _GrabOrderTerms(serializers.Serializer):
 class GrabOrderCreateSerializer(_GrabOrderTerms):
     """Shape only. Anything else in the body (status, winner, cost …) is ignored."""
 
-    uplift_percent = serializers.IntegerField(help_text="Incentive, 0–200 percent.")
+    uplift_percent = serializers.IntegerField(help_text=f"Incentive, {MIN_UPLIFT}–{MAX_UPLIFT} percent.")
     scope = ScopeSerializer(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 

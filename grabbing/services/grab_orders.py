@@ -22,11 +22,12 @@ from dispatch.availability import overlapping, unavailability
 from dispatch.checks import check_stage, check_window
 from dispatch.delay import record_response
 from dispatch.models import Booking, Engineer, WorkOrder
+from dispatch.rules.uplift import uplift_refused, valid_uplift
 from dispatch.selectors.engineers import engineer_search
 from dispatch.services.bookings import booking_create, lock_engineer
 from dispatch.services.work_orders import check_fillable, lock_work_order, work_order_create
 from dispatch.work_order_status import FILLABLE, WorkOrderStatus, with_status
-from grabbing.models import MAX_UPLIFT, GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
+from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
 from grabbing.selectors.grab_orders import grab_order_list
 from grabbing.tasks import notify_grabbed, notify_invited
 from presales import access
@@ -183,8 +184,8 @@ def _call(
     check_window(start, end, now=now, allow_past=False)
     check_stage(opportunity, stage, activity)
     errors = {}
-    if not isinstance(uplift_percent, int) or not 0 <= uplift_percent <= MAX_UPLIFT:
-        errors["uplift_percent"] = [_("The uplift is 0 to 200 percent.")]
+    if not valid_uplift(uplift_percent):
+        errors.update(uplift_refused())
     if min_level is not None and not 1 <= min_level <= 5:
         errors["min_level"] = [_("The level is 1 to 5.")]
     if errors:

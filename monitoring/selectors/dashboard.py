@@ -6,21 +6,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from django.db.models import (
-    Case,
-    FloatField,
-    Max,
-    QuerySet,
-    Value,
-    When,
-    prefetch_related_objects,
-)
-from django.db.models.functions import Cast, Round
+from django.db.models import Max, QuerySet, Value, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dispatch.availability import available_hours
 from dispatch.models import Engineer
-from monitoring.figures import effective_hours, is_midnight
+from dispatch.rules.hours import effective_hours_by_engineer
+from dispatch.rules.utilisation import utilisation, utilisation_expression
+from monitoring.figures import is_midnight
 from monitoring.models import (
     ACTIVE_ALERT_STATUSES,
     Alert,
@@ -186,9 +180,7 @@ class EngineerUtilisation:
 
     @property
     def utilisation(self) -> Decimal | None:
-        if not self.available_hours:
-            return None
-        return (self.effective_hours / self.available_hours).quantize(Decimal("0.0001"))
+        return utilisation(self.effective_hours, self.available_hours)
 
 
 def engineer_utilisation(
@@ -203,15 +195,7 @@ def engineer_utilisation(
     if not stored.exists():
         rows = _utilisation_now(regions=dashboard_regions(user=user), start=start, end=end)
         return sorted(rows, key=lambda row: (-(row.utilisation or 0), row.engineer.name))
-    # As floats: SQLite stores whole-number decimals as integers and would divide them as such.
-    ratio = Case(
-        When(
-            available_hours__gt=0,
-            then=Round(Cast("effective_hours", FloatField()) / Cast("available_hours", FloatField()), 4),
-        ),
-        default=Value(0.0),
-        output_field=FloatField(),
-    )
+    ratio = Coalesce(utilisation_expression(), Value(0.0))  # no capacity sorts as idle, as in Python
     return (
         stored.filter(region__in=dashboard_regions(user=user), engineer__is_active=True)
         .select_related("engineer__user", "region")
@@ -223,7 +207,7 @@ def engineer_utilisation(
 def _utilisation_now(*, regions, start: dt.datetime, end: dt.datetime) -> list[EngineerUtilisation]:
     active = Engineer.objects.filter(region__in=regions, is_active=True)
     engineers = list(active.select_related("user", "region"))
-    worked = effective_hours(start=start, end=end, engineer_ids=[engineer.pk for engineer in engineers])
+    worked = effective_hours_by_engineer(start=start, end=end, engineer_ids=[engineer.pk for engineer in engineers])
     available = available_hours(active, start, end)
     return [EngineerUtilisation(e, worked.get(e.pk, Decimal("0.00")), available[e.pk]) for e in engineers]
 

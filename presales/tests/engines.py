@@ -45,6 +45,7 @@ ENGINE_SENSITIVE_MODULES = frozenset(
         "dispatch/tests/test_tiered.py",
         "dispatch/tests/test_visibility.py",
         "dispatch/tests/test_work_order_rules.py",
+        "dispatch/tests/test_rules.py",
         "grabbing/tests/test_services.py",
         # Column types and lengths the engines enforce differently.
         "presales/tests/test_input_types.py",
