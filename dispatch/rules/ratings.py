@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 SCORE_MIN, SCORE_MAX = 1, 5
 SCORES = range(SCORE_MIN, SCORE_MAX + 1)
@@ -15,6 +16,11 @@ SATISFIED_MIN_SCORE = 4
 
 def valid_score(score: object) -> bool:
     return isinstance(score, int) and SCORE_MIN <= score <= SCORE_MAX
+
+
+def score_refused() -> dict[str, list[str]]:
+    """The field error a service raises for a score out of bounds."""
+    return {"score": [_("The score is a whole number from 1 to 5.")]}
 
 
 def valid_score_q(prefix: str = "") -> Q:

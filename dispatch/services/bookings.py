@@ -26,7 +26,7 @@ from dispatch.checks import check_stage, check_window
 from dispatch.delay import record_response
 from dispatch.models import OPEN_STATUSES, Booking, BookingStatus, DeliveryCentre, Engineer, Rating, WorkOrder
 from dispatch.rules.hours import HOURS, booked_hours
-from dispatch.rules.ratings import valid_score
+from dispatch.rules.ratings import score_refused, valid_score
 from dispatch.rules.uplift import uplift_refused, uplifted, valid_uplift
 from dispatch.services.work_orders import check_fillable, lock_work_order, work_order_create
 from dispatch.signals import work_order_cancelled
@@ -357,7 +357,7 @@ def booking_rate(
     if not _is_owner(by, booking):
         raise PermissionDenied(_("Only the opportunity's owner rates a booking."))
     if not valid_score(score):
-        raise ValidationFailed(fields={"score": [_("The score is a whole number from 1 to 5.")]})
+        raise ValidationFailed(fields=score_refused())
     _require_status(booking, BookingStatus.COMPLETED)
     now = now or timezone.now()
     rating = Rating.objects.create(
@@ -515,7 +515,7 @@ def booking_rating_correct(
     if _rater_id(rating) != by.pk:
         raise PermissionDenied(_("Only the rep who gave a rating corrects it."))
     if not valid_score(score):
-        raise ValidationFailed(fields={"score": [_("The score is a whole number from 1 to 5.")]})
+        raise ValidationFailed(fields=score_refused())
     if now - rating.rated_at > RATING_CORRECTION_WINDOW:
         raise InvalidState(
             _("A rating can be corrected within 7 days of giving it; this one was given on %(date)s.")
