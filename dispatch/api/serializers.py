@@ -15,7 +15,7 @@ from dispatch.tiered.eligibility import REASON_LABELS
 from presales.api.fields import AwareDateTimeField, AwareQueryDateTimeField, StrictPrimaryKeyRelatedField
 from presales.choices import Activity, PresalesStage
 from presales.models import Opportunity
-from presales.selectors import opportunity_list
+from presales.selectors.opportunities import opportunity_list
 
 MAX_SCHEDULE_DAYS = 62
 SCORE_DIGITS = 3

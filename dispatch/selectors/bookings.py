@@ -23,7 +23,7 @@ from presales import access
 from presales.choices import DISPATCHABLE_STAGES, ProjectClass
 from presales.models import Opportunity, User
 from presales.periods import Quarter
-from presales.selectors import opportunity_list
+from presales.selectors.opportunities import opportunity_list
 
 MISSING = object()
 
@@ -38,7 +38,7 @@ def bookings_visible_to(user: User) -> QuerySet[Booking]:
     visible = Q(work_order__opportunity__owner=user) | Q(engineer__user=user)
     if access.is_manager(user):
         visible |= Q(work_order__opportunity__region__in=access.managed_regions(user))
-    if access.is_lead(user):  # as presales.selectors.opportunity_list: their centre's A/B work
+    if access.is_lead(user):  # as presales.selectors.opportunities.opportunity_list: their centre's A/B work
         visible |= Q(
             work_order__opportunity__project_class__in=[ProjectClass.A, ProjectClass.B]
         ) & access.leads_solution_q(user, "work_order__opportunity__solution")

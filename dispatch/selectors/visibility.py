@@ -83,7 +83,7 @@ def opportunity_visibility(*, opportunity: Opportunity, viewer: User, now: dt.da
 
     The owner, their region's managers, leads (for A/B work) and admins see everything; an
     engineer who worked on it sees only their own hours, dispatches and ratings, and no money.
-    Callers check that the viewer may see the opportunity at all (presales.selectors.opportunity_list).
+    Callers check that the viewer may see the opportunity at all (presales.selectors.opportunities.opportunity_list).
     """
     now = now or timezone.now()
     bookings = Booking.objects.filter(work_order__opportunity=opportunity)

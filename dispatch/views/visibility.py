@@ -1,7 +1,7 @@
 """Full-process visibility (全程可视) pages: an opportunity's presales work, an engineer's record
 for their managers, and the rep's rating correction on My bookings.
 
-Who may see what is decided by the selectors (presales.selectors.opportunity_list,
+Who may see what is decided by the selectors (presales.selectors.opportunities.opportunity_list,
 dispatch.selectors.visibility); these views parse, call them, and shape numbers for drawing.
 """
 
@@ -34,7 +34,7 @@ from dispatch.views import bookings as booking_views
 from presales import access
 from presales.choices import DISPATCHABLE_STAGES
 from presales.decorators import role_required
-from presales.selectors import opportunity_list
+from presales.selectors.opportunities import opportunity_list
 
 STAGES = [(stage.value, stage.label) for stage in DISPATCHABLE_STAGES]
 
