@@ -24,7 +24,6 @@ from dispatch.models import (
     OPEN_STATUSES,
     Booking,
     BookingStatus,
-    DeliveryCentre,
     Engineer,
     Rating,
     WorkOrder,
@@ -109,10 +108,8 @@ def sees_only_own_part(opportunity: Opportunity, viewer: User) -> bool:
     A/B work. Costs a query only for a viewer holding a manager's or a lead's role."""
     if access.owns_opportunity_or_admin(viewer, opportunity):
         return False
-    if (
-        access.is_lead(viewer)
-        and opportunity.project_class in (ProjectClass.A, ProjectClass.B)
-        and DeliveryCentre.objects.filter(solution_id=opportunity.solution_id, lead=viewer).exists()
+    if opportunity.project_class in (ProjectClass.A, ProjectClass.B) and access.leads_solution(
+        viewer, opportunity.solution_id
     ):
         return False  # the delivery-centre lead directs their solution's A/B work
     return not access.manages_region(viewer, opportunity.region_id)

@@ -423,6 +423,8 @@ def leads_booking(user: User, booking: Booking) -> bool:
     opportunity = booking.work_order.opportunity
     if opportunity.project_class not in DELIVERY_CENTRE_CLASSES:
         return False
+    # The centre's named lead, whatever their roles: not access.leads_solution, which also asks
+    # for the lead's role (the API's reassign reaches here without role_required).
     return DeliveryCentre.objects.filter(solution_id=opportunity.solution_id, lead=user).exists()
 
 
