@@ -13,7 +13,6 @@ from types import SimpleNamespace
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import floatformat
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -156,15 +155,11 @@ def engineer_record(request, pk):
 @require_POST
 @role_required(*access.REPS)
 def booking_rating_correct(request, pk):
-    booking = booking_views._rep_booking(request, pk)
-    return booking_views._act(
+    return booking_views.rep_act(
         request,
-        booking,
+        pk,
         lambda b, data: booking_services.booking_rating_correct(
             booking=b, by=request.user, score=data["score"], comment=data["comment"]
         ),
-        form_class=RateForm,
-        template="dispatch/_rep_booking_row.html",
-        back=reverse("dispatch:my-bookings"),
-        after=lambda: booking_views._rep_row(booking_views._rep_booking(request, pk), timezone.now(), request.user),
+        RateForm,
     )
