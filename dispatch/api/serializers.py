@@ -91,8 +91,8 @@ class EngineerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, engineer) -> dict:
-        """The fields above, written out: a page is 50 engineers with some 25 values each, and
-        DRF's field-by-field walk was a visible share of a search request (bench/README.md).
+        """The fields above, written out: a page is 50 engineers with some 25 values each, where
+        DRF's field-by-field walk is a visible share of a search request (bench/README.md).
         ``test_search_items_are_what_the_declared_fields_give`` holds the two equal."""
         decimal = self.fields["hourly_rate"].to_representation
         rating_avg = engineer.rating_avg
