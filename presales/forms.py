@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from presales.choices import PresalesStage, ProjectClass
 from presales.core.signin import SignInThrottled, sign_in_authenticate
 from presales.models import Region, Solution
-from presales.selectors import customer_list
+from presales.selectors.customers import customer_list
 
 
 class OpportunityForm(forms.Form):

@@ -198,12 +198,19 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # idempotency keys live in the database), so a Redis outage logs an error and the requests
 # go on (presales/core/cache.py); short timeouts keep each request from stalling on it.
 REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
+# An ignored error is still logged, under the cache module's name.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "presales.core.cache"
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "presales.core.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
+                "SOCKET_TIMEOUT": REDIS_TIMEOUT,
+            },
         }
     }
 else:

@@ -7,7 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from presales.models import Region
-from presales.services import idempotency_records_prune
+from presales.services.idempotency import idempotency_records_prune
 
 
 @shared_task(name="presales.worker_health")

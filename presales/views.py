@@ -14,8 +14,8 @@ from presales.decorators import role_required
 from presales.exceptions import ApplicationError
 from presales.forms import OpportunityForm, SignInForm
 from presales.navigation import home_url_for
-from presales.selectors import opportunity_list
-from presales.services import opportunity_create
+from presales.selectors.opportunities import opportunity_list
+from presales.services.opportunities import opportunity_create
 
 PAGE_SIZE = 50
 

@@ -66,6 +66,23 @@ def _append(
     return entry
 
 
+def _booking_line(
+    budget: Budget,
+    kind: str,
+    amount: Decimal,
+    booking_id: int | None,
+    by: User | None,
+    reason: str,
+    *,
+    moves: dict[str, Decimal],
+    overrun: Decimal = ZERO,
+) -> LedgerEntry:
+    """A line of one booking's money (reserve, release, charge): who moved it and why."""
+    return _append(
+        budget, kind=kind, amount=amount, booking_id=booking_id, by=by, reason=reason, moves=moves, overrun=overrun
+    )
+
+
 def _positive(amount) -> Decimal:
     amount = money(amount)
     if amount <= 0:
@@ -134,15 +151,7 @@ def budget_reserve(*, budget: Budget, amount, booking_id: int | None, by: User |
             _("This costs %(amount)s but only %(remaining)s remains in %(period)s.")
             % {"amount": amount, "remaining": budget.remaining, "period": budget.period}
         )
-    return _append(
-        budget,
-        kind=LedgerKind.RESERVE,
-        amount=amount,
-        booking_id=booking_id,
-        by=by,
-        reason=reason,
-        moves={"reserved": amount},
-    )
+    return _booking_line(budget, LedgerKind.RESERVE, amount, booking_id, by, reason, moves={"reserved": amount})
 
 
 def _outstanding(budget: Budget, booking_id: int | None) -> Decimal:
@@ -168,15 +177,7 @@ def budget_release(
         return None
     if amount > outstanding:
         raise InvalidState(_("Only %(outstanding)s is reserved for this booking.") % {"outstanding": outstanding})
-    return _append(
-        budget,
-        kind=LedgerKind.RELEASE,
-        amount=amount,
-        booking_id=booking_id,
-        by=by,
-        reason=reason,
-        moves={"reserved": -amount},
-    )
+    return _booking_line(budget, LedgerKind.RELEASE, amount, booking_id, by, reason, moves={"reserved": -amount})
 
 
 @transaction.atomic
@@ -186,16 +187,8 @@ def budget_charge(*, budget: Budget, amount, booking_id: int | None, by: User | 
     amount = _positive(amount)
     budget = _locked(budget.pk)
     shortfall = max(ZERO, amount - max(budget.remaining, ZERO))
-    return _append(
-        budget,
-        kind=LedgerKind.CHARGE,
-        amount=amount,
-        booking_id=booking_id,
-        by=by,
-        reason=reason,
-        moves={"spent": amount, "overrun": shortfall},
-        overrun=shortfall,
-    )
+    moves = {"spent": amount, "overrun": shortfall}
+    return _booking_line(budget, LedgerKind.CHARGE, amount, booking_id, by, reason, moves=moves, overrun=shortfall)
 
 
 @transaction.atomic

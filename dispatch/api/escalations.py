@@ -17,7 +17,7 @@ from presales.api.fields import StrictPrimaryKeyRelatedField
 from presales.api.permissions import HasRole
 from presales.core.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.models import Opportunity
-from presales.selectors import opportunity_list
+from presales.selectors.opportunities import opportunity_list
 
 
 class EscalationSerializer(serializers.ModelSerializer):

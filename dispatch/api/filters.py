@@ -17,7 +17,7 @@ from presales.api.filters import AwareIsoDateTimeFilter, IdFilter, StrictBoolean
 from presales.api.limits import MAX_ITEMS
 from presales.inputs import ID_SCHEMA, NOT_AN_ID, as_id
 from presales.models import Opportunity, Region, Skill, Solution
-from presales.selectors import opportunity_list
+from presales.selectors.opportunities import opportunity_list
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -13,7 +13,7 @@ from presales.api.fields import CodeRelatedField, StrictPrimaryKeyRelatedField
 from presales.api.permissions import HasRole
 from presales.core.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.models import Opportunity, Solution
-from presales.selectors import opportunity_list
+from presales.selectors.opportunities import opportunity_list
 
 
 class HotlineSerializer(serializers.ModelSerializer):

@@ -16,7 +16,7 @@ from dispatch.tiered.eligibility import REASON_LABELS
 from presales.api.fields import AwareDateTimeField, AwareQueryDateTimeField, StrictPrimaryKeyRelatedField
 from presales.choices import Activity, PresalesStage
 from presales.models import Opportunity
-from presales.selectors import opportunity_list
+from presales.selectors.opportunities import opportunity_list
 
 MAX_SCHEDULE_DAYS = 62
 SCORE_DIGITS = 3
@@ -92,8 +92,8 @@ class EngineerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, engineer) -> dict:
-        """The fields above, written out: a page is 50 engineers with some 25 values each, and
-        DRF's field-by-field walk was a visible share of a search request (bench/README.md).
+        """The fields above, written out: a page is 50 engineers with some 25 values each, where
+        DRF's field-by-field walk is a visible share of a search request (bench/README.md).
         ``test_search_items_are_what_the_declared_fields_give`` holds the two equal."""
         decimal = self.fields["hourly_rate"].to_representation
         rating_avg = engineer.rating_avg

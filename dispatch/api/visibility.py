@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dispatch.selectors.visibility import opportunity_visibility
-from presales.selectors import opportunity_list
+from presales.selectors.opportunities import opportunity_list
 
 HOURS = {"max_digits": 10, "decimal_places": 2}
 

@@ -32,7 +32,7 @@ from presales.api.permissions import HasRole
 from presales.choices import Activity, PresalesStage
 from presales.core.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.models import Opportunity, Skill, Solution
-from presales.selectors import opportunity_list
+from presales.selectors.opportunities import opportunity_list
 
 SKILL_CODE_LENGTH = Skill._meta.get_field("code").max_length
 

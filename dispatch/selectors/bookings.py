@@ -24,7 +24,7 @@ from presales import access
 from presales.choices import DISPATCHABLE_STAGES, ProjectClass
 from presales.models import Opportunity, User
 from presales.periods import Quarter
-from presales.selectors import opportunity_list
+from presales.selectors.opportunities import opportunity_list
 
 MISSING = object()
 
@@ -39,7 +39,7 @@ def bookings_visible_to(user: User) -> QuerySet[Booking]:
     visible = Q(work_order__opportunity__owner=user) | Q(engineer__user=user)
     if access.is_manager(user):
         visible |= Q(work_order__opportunity__region__in=access.managed_regions(user))
-    if access.is_lead(user):  # as presales.selectors.opportunity_list: their centre's A/B work
+    if access.is_lead(user):  # as presales.selectors.opportunities.opportunity_list: their centre's A/B work
         visible |= Q(
             work_order__opportunity__project_class__in=[ProjectClass.A, ProjectClass.B]
         ) & access.leads_solution_q(user, "work_order__opportunity__solution")
@@ -62,10 +62,11 @@ def with_work_order_delay(qs: QuerySet[Booking]) -> QuerySet[Booking]:
 
 
 def with_own_work_order_delay(booking: Booking) -> Booking:
-    """A booking just made by ``booking_create`` opened its own work order, so it is that work
-    order's first holding booking: what ``with_work_order_delay`` annotates is its own start.
-    Saves re-reading it through that 9-table join, the dearest part of a booking request
-    after the booking itself (bench/README.md, booking finding 1)."""
+    """For a booking that ``booking_create`` made without a work order: it opened its own, so it
+    is that work order's first holding booking and what ``with_work_order_delay`` annotates is
+    its own start. A booking that fills a given work order (a grab order's confirmation, too)
+    is read back through ``booking_list`` instead: the work order's other bookings may come
+    first. Saves the re-read's join, the dearest part of a booking request (bench/README.md)."""
     # The attribute with_work_order_delay annotates, which the stubs know only on its querysets.
     booking.work_order_first_start = booking.start  # type: ignore[attr-defined]
     return booking

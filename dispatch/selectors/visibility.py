@@ -24,7 +24,6 @@ from dispatch.models import (
     HOLDING_STATUSES,
     OPEN_STATUSES,
     Booking,
-    DeliveryCentre,
     Engineer,
     Rating,
     WorkOrder,
@@ -84,7 +83,7 @@ def opportunity_visibility(*, opportunity: Opportunity, viewer: User, now: dt.da
 
     The owner, their region's managers, leads (for A/B work) and admins see everything; an
     engineer who worked on it sees only their own hours, dispatches and ratings, and no money.
-    Callers check that the viewer may see the opportunity at all (presales.selectors.opportunity_list).
+    Callers check that the viewer may see the opportunity at all (presales.selectors.opportunities.opportunity_list).
     """
     now = now or timezone.now()
     bookings = Booking.objects.filter(work_order__opportunity=opportunity)
@@ -110,10 +109,8 @@ def sees_only_own_part(opportunity: Opportunity, viewer: User) -> bool:
     A/B work. Costs a query only for a viewer holding a manager's or a lead's role."""
     if access.owns_opportunity_or_admin(viewer, opportunity):
         return False
-    if (
-        access.is_lead(viewer)
-        and opportunity.project_class in (ProjectClass.A, ProjectClass.B)
-        and DeliveryCentre.objects.filter(solution_id=opportunity.solution_id, lead=viewer).exists()
+    if opportunity.project_class in (ProjectClass.A, ProjectClass.B) and access.leads_solution(
+        viewer, opportunity.solution_id
     ):
         return False  # the delivery-centre lead directs their solution's A/B work
     return not access.manages_region(viewer, opportunity.region_id)

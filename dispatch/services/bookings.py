@@ -262,6 +262,14 @@ def booking_acknowledge(*, booking: Booking, by: User, now: dt.datetime | None =
     return booking
 
 
+def _call_off(booking: Booking, *, by: User, now: dt.datetime, reason: str, ledger_reason: str) -> None:
+    """Cancel the (locked) booking and release what it holds; ``ledger_reason`` names its id."""
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at, booking.cancelled_by, booking.cancel_reason = now, by, reason[:200]
+    booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+    budget_release(budget=booking.budget, booking_id=booking.pk, by=by, reason=ledger_reason % {"id": booking.pk})
+
+
 @transaction.atomic
 def booking_cancel(*, booking: Booking, by: User, reason: str = "", now: dt.datetime | None = None) -> Booking:
     """The rep calls it off before it starts: the slot frees up and the reservation is released."""
@@ -272,15 +280,7 @@ def booking_cancel(*, booking: Booking, by: User, reason: str = "", now: dt.date
     _require_status(booking, *OPEN_STATUSES)
     if booking.start <= now:
         raise InvalidState(_("The booking has already started; it can no longer be cancelled."))
-    booking.status = BookingStatus.CANCELLED
-    booking.cancelled_at, booking.cancelled_by, booking.cancel_reason = now, by, reason[:200]
-    booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
-    budget_release(
-        budget=booking.budget,
-        booking_id=booking.pk,
-        by=by,
-        reason=_("Booking #%(id)s cancelled") % {"id": booking.pk},
-    )
+    _call_off(booking, by=by, now=now, reason=reason, ledger_reason=_("Booking #%(id)s cancelled"))
     enqueue(notify_engineer, booking.pk, "cancelled")
     return booking
 
@@ -419,6 +419,8 @@ def leads_booking(user: User, booking: Booking) -> bool:
     opportunity = booking.work_order.opportunity
     if opportunity.project_class not in DELIVERY_CENTRE_CLASSES:
         return False
+    # The centre's named lead, whatever their roles: not access.leads_solution, which also asks
+    # for the lead's role (the API's reassign reaches here without role_required).
     return DeliveryCentre.objects.filter(solution_id=opportunity.solution_id, lead=user).exists()
 
 
@@ -445,16 +447,8 @@ def booking_reassign(*, booking: Booking, by: User, engineer: Engineer, now: dt.
             new_engineer = _lock_bookable(engineer)
             check_eligible(engineer=new_engineer, opportunity=opportunity, now=now)
             _claim_slot(new_engineer, old.start, old.end)
-            old.status = BookingStatus.CANCELLED
-            old.cancelled_at, old.cancelled_by = now, by
-            old.cancel_reason = (_("Reassigned to %(engineer)s") % {"engineer": new_engineer.name})[:200]
-            old.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
-            budget_release(
-                budget=old.budget,
-                booking_id=old.pk,
-                by=by,
-                reason=_("Booking #%(id)s reassigned") % {"id": old.pk},
-            )
+            reason = _("Reassigned to %(engineer)s") % {"engineer": new_engineer.name}
+            _call_off(old, by=by, now=now, reason=reason, ledger_reason=_("Booking #%(id)s reassigned"))
             new = _book(
                 work_order=old.work_order,
                 owner=opportunity.owner,

@@ -29,7 +29,8 @@ from presales.tests.factories import (
     make_user,
 )
 
-pytestmark = pytest.mark.django_db
+# Dates come from now (next Monday, last week); no threads, workers or browser here.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 

@@ -18,7 +18,7 @@ from dispatch.tests.test_api import client_for
 from dispatch.tests.tiers import centre_engineer, classed_opportunity, fund, slot
 from presales.choices import Role
 from presales.exceptions import NotEligible, PermissionDenied, SlotUnavailable, ValidationFailed
-from presales.selectors import opportunity_list
+from presales.selectors.opportunities import opportunity_list
 from presales.tests.factories import SolutionFactory, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]

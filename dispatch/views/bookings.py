@@ -245,19 +245,7 @@ def book(request):
         return _confirm(request, form)
     data = form.cleaned_data
     try:
-        booking = booking_services.booking_create(
-            by=request.user,
-            engineer=data["engineer"],
-            work_order=data["work_order"],
-            opportunity=data["opportunity"],
-            stage=data["stage"],
-            activity=data["activity"],
-            start=data["start"],
-            end=form.end,
-            # A work order has its own desired start; a booking without one opens one from this.
-            desired_start=None if data["work_order"] else data["desired_start"],
-            note=data["note"],
-        )
+        booking = booking_services.booking_create(by=request.user, **form.booking_arguments())
     except ApplicationError as error:
         return _confirm(request, form, error=error)
     if not request.htmx:
@@ -322,15 +310,13 @@ def _rep_booking(request, pk):
     return get_object_or_404(rep_bookings(user=request.user), pk=pk)
 
 
-@require_POST
-@role_required(*access.REPS)
-def booking_cancel(request, pk):
-    booking = _rep_booking(request, pk)
+def rep_act(request, pk, action, form_class):
+    """A rep's action on one of their bookings from the bookings list (its row redrawn)."""
     return _act(
         request,
-        booking,
-        lambda b, data: booking_services.booking_cancel(booking=b, by=request.user, reason=data["reason"]),
-        form_class=CancelForm,
+        _rep_booking(request, pk),
+        action,
+        form_class=form_class,
         template="dispatch/_rep_booking_row.html",
         back=reverse("dispatch:my-bookings"),
         after=lambda: _rep_row(_rep_booking(request, pk), timezone.now(), request.user),
@@ -339,18 +325,25 @@ def booking_cancel(request, pk):
 
 @require_POST
 @role_required(*access.REPS)
-def booking_rate(request, pk):
-    booking = _rep_booking(request, pk)
-    return _act(
+def booking_cancel(request, pk):
+    return rep_act(
         request,
-        booking,
+        pk,
+        lambda b, data: booking_services.booking_cancel(booking=b, by=request.user, reason=data["reason"]),
+        CancelForm,
+    )
+
+
+@require_POST
+@role_required(*access.REPS)
+def booking_rate(request, pk):
+    return rep_act(
+        request,
+        pk,
         lambda b, data: booking_services.booking_rate(
             booking=b, by=request.user, score=data["score"], comment=data["comment"]
         ),
-        form_class=RateForm,
-        template="dispatch/_rep_booking_row.html",
-        back=reverse("dispatch:my-bookings"),
-        after=lambda: _rep_row(_rep_booking(request, pk), timezone.now(), request.user),
+        RateForm,
     )
 
 

@@ -1,7 +1,7 @@
 """Full-process visibility (全程可视) pages: an opportunity's presales work, an engineer's record
 for their managers, and the rep's rating correction on My bookings.
 
-Who may see what is decided by the selectors (presales.selectors.opportunity_list,
+Who may see what is decided by the selectors (presales.selectors.opportunities.opportunity_list,
 dispatch.selectors.visibility); these views parse, call them, and shape numbers for drawing.
 """
 
@@ -13,7 +13,6 @@ from types import SimpleNamespace
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import floatformat
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -34,7 +33,7 @@ from dispatch.views import bookings as booking_views
 from presales import access
 from presales.choices import DISPATCHABLE_STAGES
 from presales.decorators import role_required
-from presales.selectors import opportunity_list
+from presales.selectors.opportunities import opportunity_list
 
 STAGES = [(stage.value, stage.label) for stage in DISPATCHABLE_STAGES]
 
@@ -156,15 +155,11 @@ def engineer_record(request, pk):
 @require_POST
 @role_required(*access.REPS)
 def booking_rating_correct(request, pk):
-    booking = booking_views._rep_booking(request, pk)
-    return booking_views._act(
+    return booking_views.rep_act(
         request,
-        booking,
+        pk,
         lambda b, data: booking_services.booking_rating_correct(
             booking=b, by=request.user, score=data["score"], comment=data["comment"]
         ),
-        form_class=RateForm,
-        template="dispatch/_rep_booking_row.html",
-        back=reverse("dispatch:my-bookings"),
-        after=lambda: booking_views._rep_row(booking_views._rep_booking(request, pk), timezone.now(), request.user),
+        RateForm,
     )

@@ -102,22 +102,10 @@ def work_order_new(request):
     if adding:
         return render(request, "dispatch/work_order_new.html", {"form": form, "formset": formset})
     if form.is_valid() and formset.is_valid():
-        data = form.cleaned_data
         try:
+            # The form's fields are the service's arguments, by name.
             work_order = work_order_services.work_order_create(
-                by=request.user,
-                opportunity=data["opportunity"],
-                stage=data["stage"],
-                activity=data["activity"],
-                solution=data["solution"],
-                skills=required_skills(formset),
-                resource_type=data["resource_type"],
-                grade=data["grade"],
-                engineers_needed=data["engineers_needed"],
-                desired_start=data["desired_start"],
-                desired_end=data["desired_end"],
-                hours=data["hours"],
-                note=data["note"],
+                by=request.user, skills=required_skills(formset), **form.cleaned_data
             )
         except ApplicationError as error:
             messages.error(request, error.message)

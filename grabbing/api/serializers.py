@@ -11,7 +11,7 @@ from presales.api.fields import AwareDateTimeField, CodeRelatedField, StrictPrim
 from presales.api.limits import MAX_ITEMS, CodeListField
 from presales.choices import Activity, PresalesStage
 from presales.models import Opportunity, Region, Skill, Solution
-from presales.selectors import opportunity_list
+from presales.selectors.opportunities import opportunity_list
 
 
 class ScopeSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dispatch.api.serializers import BookingSerializer
-from dispatch.selectors.bookings import with_own_work_order_delay
+from dispatch.selectors.bookings import booking_list
 from grabbing.api import serializers
 from grabbing.filters import GrabOrderFilter
 from grabbing.models import GrabOrder, Invitation
@@ -79,10 +79,11 @@ class GrabOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk=None) -> Response:
         """The rep books the grabbing engineer at the uplifted cost; 409 budget_exceeded leaves it grabbed."""
-        booking = with_own_work_order_delay(
-            grab_order_services.grab_order_confirm(grab_order=self.get_object(), by=request.user)
-        )
-        return Response(BookingSerializer(booking, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        booking = grab_order_services.grab_order_confirm(grab_order=self.get_object(), by=request.user)
+        # Read back through the selector: the booking fills the order's work order, whose other
+        # bookings may decide its delay.
+        fresh = booking_list(user=request.user).get(pk=booking.pk)
+        return Response(BookingSerializer(fresh, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: serializers.GrabOrderSerializer})
     @action(detail=True, methods=["post"])

@@ -9,15 +9,18 @@ from django.test.utils import CaptureQueriesContext
 
 from budgeting.models import LedgerEntry, LedgerKind
 from dispatch.models import Booking, TimeOff
+from dispatch.services.bookings import booking_create
+from dispatch.services.work_orders import work_order_create
 from dispatch.tests.engineers import make_engineer, make_opportunity
 from dispatch.tests.test_api import client_for
 from grabbing.models import GrabOrder, GrabOrderStatus
-from grabbing.services.grab_orders import grab_order_grab
+from grabbing.services.grab_orders import grab_order_grab, grab_order_post
 from grabbing.tests.factories import budget_for, post, window
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 URL = "/api/v1/grab-orders/"
+HOURS_2 = dt.timedelta(hours=2)
 
 
 @pytest.fixture
@@ -158,6 +161,29 @@ def test_confirm_answers_the_booking_at_the_uplifted_cost(rep, opportunity, wang
     assert (data["engineer"], data["uplift_percent"], data["status"]) == (wang.pk, 50, "booked")
     assert data["cost"] == "1500.00"  # 2 h × 500 × 1.5
     assert client_for(rep).get(f"{URL}{order.pk}/").json()["status"] == "confirmed"
+
+
+def test_confirm_answers_the_delay_of_the_work_order_it_fills(rep, opportunity, wang, li, engineer_user, budget):
+    """The work order's first holding booking decides its delay, not the one confirmed last."""
+    start, end = window()
+    work_order = work_order_create(
+        by=rep,
+        opportunity=opportunity,
+        stage="value_presentation",
+        activity="workshop",
+        engineers_needed=2,
+        desired_start=start,
+        desired_end=end,
+    )
+    booking_create(by=rep, engineer=li, work_order=work_order, start=start, end=end)  # on time
+    later = start + dt.timedelta(days=1)
+    order = grab_order_post(by=rep, work_order=work_order, uplift_percent=50, start=later, end=later + HOURS_2)
+    grab_order_grab(grab_order=order, by=engineer_user)
+    response = client_for(rep).post(f"{URL}{order.pk}/confirm/")
+    assert response.status_code == 201, response.json()
+    booking = response.json()
+    assert booking["delay"] == "on_time"
+    assert client_for(rep).get(f"/api/v1/bookings/{booking['id']}/").json()["delay"] == "on_time"
 
 
 def test_confirm_beyond_budget_is_409_and_books_nothing(rep, opportunity, wang, engineer_user):

@@ -26,6 +26,7 @@ from rest_framework.authtoken.models import Token
 from dispatch.models import Booking, BookingStatus
 from grabbing.models import Invitation
 from grabbing.tests.factories import engineers, post, window
+from monitoring.tasks import recompute_cells, request_recompute
 from presales.core.outbox import outbox_drain
 from presales.models import OutboxTask, SentMail
 from presales.tests.faults import AppServer, PrivatePostgres, PrivateRedis, free_port, redis_at, wait_until
@@ -115,6 +116,19 @@ def test_with_redis_down_pages_and_api_keep_working_and_the_tasks_wait_in_the_ou
     call_command("drain_outbox", "--all")
     assert not OutboxTask.objects.exists()
     assert [message.to for message in mail.outbox] == [[wang.user.email], [wang.user.email]]
+
+
+@pytest.mark.django_db
+def test_with_redis_down_the_recompute_is_still_queued_and_runs(caplog, django_capture_on_commit_callbacks):
+    """The debounce and the lock are cache adds: while Redis is down they answer "added", so the
+    recompute is asked for (kept in the outbox) and runs instead of being skipped."""
+    with redis_at(f"redis://127.0.0.1:{free_port()}/0"):  # nothing listens there
+        with django_capture_on_commit_callbacks(execute=True):
+            request_recompute()
+        assert [row.task for row in OutboxTask.objects.all()] == ["monitoring.recompute_cells"]
+        result = recompute_cells.apply().get()
+    assert "skipped" not in result and "cells" in result
+    assert errors(caplog, "presales.core.cache")
 
 
 @pytest.mark.django_db

@@ -32,6 +32,8 @@ from presales.tests.scenario_files import reference_data
 
 RECORDED = json.loads((Path(__file__).parent / "figures_before_work_orders.json").read_text(encoding="utf-8"))
 HOUR = dt.timedelta(hours=1)
+# Late and waiting work orders are placed around now; no threads, workers or browser here.
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.mark.django_db

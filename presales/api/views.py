@@ -8,13 +8,15 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from presales import selectors, services
 from presales.api import serializers
 from presales.api.filters import CustomerFilter, OpportunityFilter, RateFilter
 from presales.api.permissions import IsAdminOrReadOnly
 from presales.api.throttling import AuthThrottle
 from presales.core.idempotency import IDEMPOTENCY_KEY, idempotent
 from presales.models import Rate, Region, Skill, Solution
+from presales.selectors.customers import customer_list
+from presales.selectors.opportunities import opportunity_list
+from presales.services.opportunities import opportunity_create
 
 
 class TokenView(APIView):
@@ -89,7 +91,7 @@ class CustomerViewSet(viewsets.ModelViewSet):
     filterset_class = CustomerFilter
 
     def get_queryset(self):
-        return selectors.customer_list(user=self.request.user)
+        return customer_list(user=self.request.user)
 
 
 class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -99,7 +101,7 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     filterset_class = OpportunityFilter
 
     def get_queryset(self):
-        return selectors.opportunity_list(user=self.request.user)
+        return opportunity_list(user=self.request.user)
 
     @extend_schema(
         request=serializers.OpportunityCreateSerializer,
@@ -112,5 +114,5 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def _create(self, request):
         data = serializers.OpportunityCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        opportunity = services.opportunity_create(owner=request.user, **data.validated_data)
+        opportunity = opportunity_create(owner=request.user, **data.validated_data)
         return Response(self.get_serializer(opportunity).data, status=status.HTTP_201_CREATED)

@@ -29,8 +29,8 @@ from presales.models import IdempotencyRecord
 HEADER = "Idempotency-Key"
 MAX_LENGTH = IdempotencyRecord._meta.get_field("key").max_length
 # Printable ASCII with at least one visible character. The column is the limit: a longer key
-# used to be stored cut short and looked up whole, so its retry was a 500 and the cut prefix
-# blocked every other key sharing it. Control characters (NUL is a 500 on PostgreSQL) and
+# stored cut short but looked up whole would make its retry a 500, and the cut prefix would
+# block every other key sharing it. Control characters (NUL is a 500 on PostgreSQL) and
 # blank keys have no meaning as a key either.
 PATTERN = r"^[ -~]*[!-~][ -~]*$"
 _VALID = re.compile(PATTERN)

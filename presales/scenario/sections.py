@@ -12,7 +12,8 @@ from presales.choices import CustomerTier, PresalesStage, ProjectClass, Role
 from presales.models import Customer, Opportunity, Rate, Region, Skill, Solution, User
 from presales.scenario.loading import Loader, register
 from presales.scenario.nodes import Node, ScenarioContext
-from presales.services import opportunity_create, user_upsert
+from presales.services.opportunities import opportunity_create
+from presales.services.users import user_upsert
 
 
 def _coded_loader(model: type[models.Model], kind: str, **optional: Callable[[Node], Any]) -> Loader:

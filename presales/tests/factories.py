@@ -6,7 +6,7 @@ import factory
 
 from presales.choices import CustomerTier, PresalesStage, ProjectClass
 from presales.models import Customer, Opportunity, Rate, Region, Skill, Solution, User
-from presales.services import user_upsert
+from presales.services.users import user_upsert
 
 PASSWORD = "correct-horse-battery"
 

@@ -72,7 +72,7 @@ def redis_at(url: str):
     cache = {
         "BACKEND": "presales.core.cache.FailOpenRedisCache",
         "LOCATION": url,
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
     }
     _reset_broker_connections()
     app.conf.update(broker_url=url, task_always_eager=False)

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from presales.choices import PresalesStage, Role
 from presales.models import Opportunity
-from presales.services import user_upsert
+from presales.services.users import user_upsert
 from presales.tests.factories import OpportunityFactory
 
 pytestmark = pytest.mark.django_db

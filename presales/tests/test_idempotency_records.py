@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from presales.models import IdempotencyRecord
-from presales.services import idempotency_records_prune
+from presales.services.idempotency import idempotency_records_prune
 from presales.tasks import prune_idempotency_records
 
 pytestmark = pytest.mark.django_db

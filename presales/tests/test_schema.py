@@ -64,7 +64,7 @@ def test_schema_documents_the_error_format(schema):
 
 
 def test_schema_documents_what_the_server_answers(schema):
-    """What the API fuzzing (test_api_fuzz.py) found the server answering beyond the schema."""
+    """What the API fuzzing (tests/fuzz/) found the server answering beyond the schema."""
     paths = schema["paths"]
     assert "404" in paths["/api/v1/regions/"]["get"]["responses"]  # a page past the end
     assert "400" in paths["/api/v1/engineers/{id}/schedule/"]["get"]["responses"]  # from/to refused

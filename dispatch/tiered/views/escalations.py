@@ -16,7 +16,7 @@ from presales import access
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
 from presales.feedback import message_form_errors, message_refusal
-from presales.selectors import opportunity_list
+from presales.selectors.opportunities import opportunity_list
 
 
 class EscalationRequestForm(forms.Form):

@@ -1,10 +1,10 @@
-"""Reads of the organisation, scoped to what the asking user may see."""
+"""Reads of opportunities, scoped to what the asking user may see."""
 
 from django.db.models import Q, QuerySet
 
 from presales import access
 from presales.choices import ProjectClass
-from presales.models import Customer, Opportunity, User
+from presales.models import Opportunity, User
 
 
 def opportunity_list(*, user: User) -> QuerySet[Opportunity]:
@@ -24,10 +24,3 @@ def opportunity_list(*, user: User) -> QuerySet[Opportunity]:
     if access.is_engineer(user) and hasattr(Opportunity, "work_orders"):
         visible |= Q(work_orders__bookings__engineer__user=user)
     return qs.filter(visible).distinct()
-
-
-def customer_list(*, user: User) -> QuerySet[Customer]:
-    """Customers are reference data: every signed-in user may read them."""
-    if not user.is_authenticated:
-        return Customer.objects.none()
-    return Customer.objects.select_related("region")

@@ -4,7 +4,9 @@ and body as documented; schema-violating data refused; schema-valid data accepte
 refusal is one the contract names), once per role's token and once anonymously, against a small
 but complete organisation.
 
-Each role is one test (``-k rep``, ``-k anonymous`` …): the schema is fetched from the app
+Each role is one test module (``tests/fuzz/test_rep.py``, ``test_anonymous.py`` …), so xdist's
+loadfile spreads the roles over workers; this module is the one implementation they call and
+``conftest.py`` beside it builds the world. The schema is fetched from the app
 in-process (WSGI, no server), every operation gets a bounded, derandomized Hypothesis run
 (positive and negative data, random ids and the ids that exist, and probes: schema-valid requests
 with one value replaced by input the contract says has no valid meaning), and every failure is
@@ -24,10 +26,8 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import partial
 
-import pytest
 import schemathesis
 from django.core.signals import got_request_exception
 from django.core.wsgi import get_wsgi_application
@@ -42,17 +42,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from dispatch.services.bookings import booking_acknowledge, booking_complete, booking_create, booking_rate
-from dispatch.services.work_orders import work_order_create
-from dispatch.tests.engineers import SHANGHAI, make_engineer, make_opportunity
-from dispatch.tests.tiers import centre_engineer, classed_opportunity, fund, make_centre
-from dispatch.tiered.escalations import escalation_request
-from dispatch.tiered.hotline import hotline_request
-from grabbing.services.grab_orders import grab_order_grab
-from grabbing.tests.factories import at, next_monday, post
-from monitoring.models import Alert, AlertKind, CellSnapshot
-from presales.tests.factories import SkillFactory, SolutionFactory
-
+# Each has its module test_<role>.py here (test_roles.py checks that none is missing).
 ROLES = ["rep", "engineer_user", "manager", "lead", "admin_user", None]
 # Reads first, then writes, then deletes.
 METHOD_ORDER = {"get": 0, "post": 1, "put": 2, "patch": 3, "delete": 4}
@@ -66,100 +56,6 @@ FUZZ_SETTINGS = hypothesis_settings(
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-
-
-def _last_weekday() -> dt.date:
-    day = dt.datetime.now(SHANGHAI).date() - dt.timedelta(days=1)
-    while day.isoweekday() > 5:
-        day -= dt.timedelta(days=1)
-    return day
-
-
-@pytest.fixture
-def world(rep, other_rep, engineer_user, manager, other_manager, lead, admin_user, north, east, solution_a):
-    """Every kind of object the API serves, in the states that decide what each role may do."""
-    gis, cloud = SkillFactory(code="gis"), SkillFactory(code="cloud")
-    solution_b = SolutionFactory(code="B", name="Solution B")
-    centre = make_centre(solution_a, lead=lead)
-    wang = make_engineer(engineer_user, region=north, solutions=[solution_a], skills={gis: 4, cloud: 2})
-    li = make_engineer("li", region=east, solutions=[solution_a, solution_b], grade="P5", hourly_rate="800.00")
-    own = centre_engineer("own", centre=centre, region=east)
-    centre.on_duty = own
-    centre.save(update_fields=["on_duty"])
-
-    deal = make_opportunity(rep, region=north, solution=solution_a)
-    flagship = classed_opportunity(rep, "A", region=north, solution=solution_a)
-    make_opportunity(other_rep, region=north, solution=solution_b)
-    # Next Monday 10-12 is the open grab order's window (grabbing.tests.factories.window).
-    past, monday = _last_weekday(), next_monday()
-    tuesday, wednesday, thursday = (monday + dt.timedelta(days=n) for n in (1, 2, 3))
-    fund(rep, at(past, 10), at(monday, 10), at(thursday, 10))
-
-    def book(engineer, opportunity, start, hours=2, **extra):
-        end = start + dt.timedelta(hours=hours)
-        return booking_create(
-            by=rep,
-            engineer=engineer,
-            opportunity=opportunity,
-            stage="value_presentation",
-            activity="workshop",
-            start=start,
-            end=end,
-            notify=False,
-            **extra,
-        )
-
-    history = {"allow_past": True, "now": at(past, 9) - dt.timedelta(days=1)}
-    done = book(wang, deal, at(past, 10), **history)
-    booking_acknowledge(booking=done, by=engineer_user)
-    booking_complete(booking=done, by=engineer_user, actual_hours=Decimal("2.5"))
-    booking_rate(booking=done, by=rep, score=4, comment="Clear and on time")
-    worked = book(li, deal, at(past, 14), **history)
-    booking_acknowledge(booking=worked, by=li.user)
-    acknowledged = book(wang, deal, at(tuesday, 10))
-    booking_acknowledge(booking=acknowledged, by=engineer_user)
-    book(wang, deal, at(tuesday, 14))
-    book(own, flagship, at(wednesday, 10))
-
-    # A work order nobody holds yet, with skills at their own levels, needing two engineers.
-    work_order_create(
-        by=rep,
-        opportunity=deal,
-        stage="bid_preparation",
-        activity="bid_writing",
-        skills=[(gis, 3), (cloud, 1)],
-        engineers_needed=2,
-        desired_start=at(thursday, 9),
-        desired_end=at(thursday, 12),
-    )
-    post(rep, deal)  # open, wang and li invited
-    grabbed = post(rep, deal, start=at(thursday, 14), end=at(thursday, 17))
-    grab_order_grab(grab_order=grabbed, by=engineer_user)
-    escalation_request(by=rep, opportunity=deal, reason="The customer asks for the centre's architect")
-    hotline_request(by=rep, opportunity=deal, question="Does it scale to 10k cameras?")
-
-    end = dt.datetime.combine(dt.datetime.now(SHANGHAI).date(), dt.time(0), tzinfo=SHANGHAI)
-    for solution in (solution_a, solution_b):
-        CellSnapshot.objects.create(
-            region=north,
-            solution=solution,
-            window_start=end - dt.timedelta(days=7),
-            window_end=end,
-            computed_at=end,
-            work_orders=10,
-            available_hours=Decimal("80.00"),
-            effective_hours=Decimal("40.00"),
-        )
-    for kind in (AlertKind.DELAY_SURGE, AlertKind.VOLUME_SURGE):
-        Alert.objects.create(
-            region=north,
-            solution=solution_a,
-            kind=kind,
-            current=8,
-            baseline=Decimal("2.50"),
-            window_end=end,
-            opened_at=end,
-        )
 
 
 # Every default check runs. "Schema-valid data is accepted" runs strictly (2xx/3xx only) and a
@@ -625,8 +521,8 @@ def fuzz_operation(operation, keys: dict[str, list], headers: dict[str, str], an
     return examples
 
 
-@pytest.mark.parametrize("role", ROLES, ids=lambda role: role or "anonymous")
-def test_every_operation_answers_as_documented(request, transactional_db, settings, world, admin_user, role):
+def every_operation_answers_as_documented(request, settings, admin_user, role: str | None) -> None:
+    """The test each role's module runs (with the ``transactional_db`` and ``world`` fixtures)."""
     # Throttling has its own tests; here every request should reach the view.
     settings.API_THROTTLE_RATES = {"anon": "100000/min", "user": "100000/min", "auth": "100000/min"}
     headers = token_headers(request.getfixturevalue(role)) if role else {}
