@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from budgeting.models import Budget
+from dispatch.querysets import BookingQuerySet, EscalationQuerySet, HotlineRequestQuerySet, WorkOrderQuerySet
 from presales.choices import Activity, PresalesStage
 from presales.models import Opportunity, Region, Skill, Solution, code_validator
 
@@ -250,6 +251,7 @@ class WorkOrder(models.Model):
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    objects = WorkOrderQuerySet.as_manager()
     history = HistoricalRecords()
     # Set before a save, for its django-simple-history record: who made the change.
     _history_user: "AbstractBaseUser | None"
@@ -350,6 +352,7 @@ class Booking(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     cancel_reason = models.CharField(_("cancellation reason"), max_length=200, blank=True)
+    objects = BookingQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -445,6 +448,7 @@ class Escalation(models.Model):
     )
     decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    objects = EscalationQuerySet.as_manager()
     history = HistoricalRecords()
     # Set before a save, for its django-simple-history record: who made the change and why.
     _history_user: "AbstractBaseUser | None"
@@ -504,6 +508,7 @@ class HotlineRequest(models.Model):
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    objects = HotlineRequestQuerySet.as_manager()
     history = HistoricalRecords()
     # Set before a save, for its django-simple-history record: who made the change and why.
     _history_user: "AbstractBaseUser | None"

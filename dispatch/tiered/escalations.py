@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,22 +24,6 @@ from presales.models import Opportunity, User
 
 DEFAULT_PERIOD_DAYS = 30
 MAX_PERIOD_DAYS = 180
-
-
-def escalations_visible_to(user: User) -> QuerySet[Escalation]:
-    """A rep sees those on their opportunities, a manager those of their regions, a lead those
-    of the solution whose delivery centre they lead, an admin all. Anything else answers 404."""
-    qs = Escalation.objects.select_related(
-        "opportunity__region", "opportunity__solution", "opportunity__owner", "requested_by", "decided_by"
-    )
-    if access.is_admin(user):
-        return qs
-    visible = Q(opportunity__owner=user) | Q(requested_by=user)
-    if access.is_manager(user):
-        visible |= Q(opportunity__region__in=access.managed_regions(user))
-    if access.is_lead(user):
-        visible |= access.leads_solution_q(user, "opportunity__solution")
-    return qs.filter(visible)
 
 
 def _save(escalation: Escalation, by: User, reason: str) -> None:

@@ -7,14 +7,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.delay import record_response
 from dispatch.models import DeliveryCentre, HotlineRequest, HotlineStatus, HotlineUrgency, WorkOrder
 from dispatch.tasks import notify_hotline
-from presales import access
 from presales.choices import Activity
 from presales.core.db import lock
 from presales.core.outbox import enqueue
@@ -23,22 +21,6 @@ from presales.models import Opportunity, Solution, User
 
 # The hotline answers within hours: its work order wants an answer in this window.
 HOTLINE_WINDOW = dt.timedelta(hours=4)
-
-
-def hotline_visible_to(user: User) -> QuerySet[HotlineRequest]:
-    """The rep their requests, the engineer those addressed to them, the lead their centre's,
-    a manager their regions', an admin all."""
-    qs = HotlineRequest.objects.select_related(
-        "work_order__opportunity", "solution", "engineer__user", "requested_by", "answered_by"
-    )
-    if access.is_admin(user):
-        return qs
-    visible = Q(requested_by=user) | Q(engineer__user=user)
-    if access.is_lead(user):
-        visible |= access.leads_solution_q(user)
-    if access.is_manager(user):
-        visible |= Q(work_order__opportunity__region__in=access.managed_regions(user))
-    return qs.filter(visible)
 
 
 @transaction.atomic

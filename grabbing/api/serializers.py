@@ -4,7 +4,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dispatch.models import Engineer, WorkOrder
-from dispatch.selectors.work_orders import work_orders_visible_to
 from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
 from presales.api.fields import AwareDateTimeField, CodeRelatedField, StrictPrimaryKeyRelatedField
 from presales.api.limits import MAX_ITEMS, CodeListField
@@ -60,7 +59,7 @@ class _GrabOrderTerms(serializers.Serializer):
         request = self.context.get("request")
         if request is not None:
             self.fields["opportunity"].queryset = opportunity_list(user=request.user)
-            self.fields["work_order"].queryset = work_orders_visible_to(request.user)
+            self.fields["work_order"].queryset = WorkOrder.objects.restrict(request.user)
 
 
 class GrabOrderCreateSerializer(_GrabOrderTerms):

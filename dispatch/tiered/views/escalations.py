@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dispatch.models import EscalationStatus
+from dispatch.models import Escalation, EscalationStatus
 from dispatch.tiered import escalations as escalation_services
 from dispatch.tiered.eligibility import DELIVERY_CENTRE_CLASSES
 from presales import access
@@ -48,7 +48,7 @@ def escalations(request):
     form = None
     if access.is_rep(user):
         form = EscalationRequestForm(user=user, initial={"opportunity": request.GET.get("opportunity")})
-    rows = escalation_services.escalations_visible_to(user).order_by("-requested_at", "-pk")[:100]
+    rows = Escalation.objects.restrict(user).with_parties().order_by("-requested_at", "-pk")[:100]
     context = {
         "form": form,
         "escalations": rows,
@@ -78,7 +78,7 @@ def escalation_request(request):
 
 
 def _decide(request, pk, decide, success: str):
-    escalation = get_object_or_404(escalation_services.escalations_visible_to(request.user), pk=pk)
+    escalation = get_object_or_404(Escalation.objects.restrict(request.user).with_parties(), pk=pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The period is 1 to 180 days."))

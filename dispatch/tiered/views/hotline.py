@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dispatch.models import HotlineStatus, HotlineUrgency
+from dispatch.models import HotlineRequest, HotlineStatus, HotlineUrgency
 from dispatch.tiered import hotline as hotline_services
 from presales import access
 from presales.decorators import role_required
@@ -45,7 +45,7 @@ def hotline(request):
     user = request.user
     context = {
         "form": HotlineAskForm(user=user) if access.is_rep(user) else None,
-        "requests": hotline_services.hotline_visible_to(user).order_by("-requested_at", "-pk")[:100],
+        "requests": HotlineRequest.objects.restrict(user).with_parties().order_by("-requested_at", "-pk")[:100],
         "open": HotlineStatus.OPEN,
     }
     return render(request, "dispatch/hotline.html", context)
@@ -73,7 +73,7 @@ def hotline_ask(request):
 @require_POST
 @role_required(*access.ENGINEERS)
 def hotline_answer(request, pk: int):
-    request_row = get_object_or_404(hotline_services.hotline_visible_to(request.user), pk=pk)
+    request_row = get_object_or_404(HotlineRequest.objects.restrict(request.user).with_parties(), pk=pk)
     form = HotlineAnswerForm(request.POST)
     if not form.is_valid():
         message_form_errors(request, form)
