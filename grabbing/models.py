@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dispatch.models import Booking, Engineer, WorkOrder
+from grabbing.querysets import GrabOrderQuerySet, InvitationQuerySet
 from presales.choices import Activity, PresalesStage
 from presales.models import Opportunity, Region, Skill, Solution
 
@@ -79,6 +80,7 @@ class GrabOrder(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancelled_by = _user_fk()
     expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
+    objects = GrabOrderQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[skills, scope_regions])
     # Set before a save, for its django-simple-history record: who made the change.
     _history_user: "AbstractBaseUser | None"
@@ -137,6 +139,7 @@ class Invitation(models.Model):
     invited_at = models.DateTimeField(_("invited at"), default=timezone.now)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     withdrawn_by = _user_fk()
+    objects = InvitationQuerySet.as_manager()
     history = HistoricalRecords()
     # Set before a save, for its django-simple-history record: who made the change.
     _history_user: "AbstractBaseUser | None"

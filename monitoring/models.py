@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from monitoring.querysets import RegionScopedQuerySet
 from presales.models import Region, Solution
 
 RATIO = {"max_digits": 6, "decimal_places": 4}
@@ -74,6 +75,8 @@ class CellSnapshot(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=CellStatus.choices, default=CellStatus.NORMAL)
     computed_at = models.DateTimeField(_("computed at"))
 
+    objects = RegionScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["region__code", "solution__code", "-window_end"]
         verbose_name = _("cell snapshot")
@@ -128,6 +131,8 @@ class UtilisationSnapshot(models.Model):
     window_end = models.DateTimeField(_("window end"), db_index=True)
     effective_hours = models.DecimalField(_("effective hours"), max_digits=9, decimal_places=2, default=0)
     available_hours = models.DecimalField(_("available hours"), max_digits=9, decimal_places=2, default=0)
+
+    objects = RegionScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("utilisation snapshot")
@@ -204,6 +209,8 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     history = HistoricalRecords()
+
+    objects = RegionScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opened_at", "-id"]

@@ -38,7 +38,7 @@ class CellListView(ListAPIView):
             end = dashboard_selectors.day_end(check_time(dt.date.fromisoformat(day))) if day else None
         except (ValueError, ValidationError):
             end = None  # the FilterSet reports the bad date as a 400
-        end = end or dashboard_selectors.latest_window_end(regions=dashboard_selectors.dashboard_regions(user=user))
+        end = end or dashboard_selectors.latest_window_end(regions=access.watched_regions(user))
         if end is None:
             return CellSnapshot.objects.none()
         return dashboard_selectors.snapshot_list(user=user, end=end)
