@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 from budgeting.models import Budget
 from dispatch.querysets import BookingQuerySet, EscalationQuerySet, HotlineRequestQuerySet, WorkOrderQuerySet
 from presales.choices import Activity, PresalesStage
+from presales.core.transitions import Transitions, step
 from presales.models import Opportunity, Region, Skill, Solution, code_validator
 
 MIDNIGHT = dt.time(0, 0)
@@ -315,6 +316,19 @@ HOLDING_STATUSES = (BookingStatus.BOOKED, BookingStatus.ACKNOWLEDGED, BookingSta
 # States whose money is still only reserved, not yet charged.
 OPEN_STATUSES = (BookingStatus.BOOKED, BookingStatus.ACKNOWLEDGED)
 
+BOOKING_TRANSITIONS = Transitions(
+    _("The booking is %(status)s; this is not possible now."),
+    {
+        "acknowledge": step([BookingStatus.BOOKED], BookingStatus.ACKNOWLEDGED),
+        "complete": step([BookingStatus.ACKNOWLEDGED], BookingStatus.COMPLETED),
+        "rate": step([BookingStatus.COMPLETED], BookingStatus.RATED),
+        "correct_rating": step([BookingStatus.RATED]),
+        "cancel": step(OPEN_STATUSES, BookingStatus.CANCELLED),
+        "reschedule": step(OPEN_STATUSES, BookingStatus.BOOKED),  # the engineer agrees anew
+        "reassign": step(OPEN_STATUSES, BookingStatus.CANCELLED),  # and a new booking is made
+    },
+)
+
 
 class Booking(models.Model):
     """One engineer for one half-open interval [start, end) of a work order."""
@@ -375,6 +389,10 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.engineer} {self.start:%Y-%m-%d %H:%M}"
+
+    def allows(self, action: str) -> bool:
+        """Whether its status allows ``action`` (BOOKING_TRANSITIONS)."""
+        return BOOKING_TRANSITIONS.allows(action, self.status)
 
     @property
     def opportunity(self) -> Opportunity:

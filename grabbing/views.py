@@ -15,7 +15,7 @@ from dispatch.models import Engineer, WorkOrder
 from dispatch.selectors.bookings import dispatchable_opportunities
 from dispatch.selectors.engineers import engineer_grades
 from grabbing.forms import GrabOrderForm, QuestionForm, initial_from_search, initial_from_work_order
-from grabbing.models import GrabOrderStatus, Question
+from grabbing.models import Question
 from grabbing.selectors.grab_orders import grab_order_list, invitation_list, rep_grab_orders
 from grabbing.services import grab_orders as grab_order_services
 from presales import access
@@ -161,7 +161,7 @@ def invitations(request):
     return render(
         request,
         "grabbing/invitations.html",
-        {"invitations": rows, "question_form": QuestionForm(), "open": GrabOrderStatus.OPEN},
+        {"invitations": rows, "question_form": QuestionForm()},
     )
 
 

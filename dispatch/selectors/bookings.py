@@ -16,7 +16,7 @@ from budgeting.models import Budget
 from budgeting.selectors.budgets import allocation_for
 from dispatch.availability import unavailability
 from dispatch.delay import Delay, classify_delay
-from dispatch.models import HOLDING_STATUSES, Booking, BookingStatus, Engineer
+from dispatch.models import BOOKING_TRANSITIONS, HOLDING_STATUSES, Booking, BookingStatus, Engineer
 from dispatch.services.bookings import _hours, booking_cost, hourly_rate_for
 from presales.choices import DISPATCHABLE_STAGES, ProjectClass
 from presales.models import Opportunity, User
@@ -94,7 +94,7 @@ def lead_bookings(*, user: User) -> QuerySet[Booking]:
     """Tiered support: the open bookings (booked, acknowledged) of class A/B opportunities of the
     solutions whose delivery centre ``user`` leads, soonest first; what the lead may reassign."""
     qs = Booking.objects.filter(
-        status__in=[BookingStatus.BOOKED, BookingStatus.ACKNOWLEDGED],
+        status__in=BOOKING_TRANSITIONS.sources("reassign"),
         work_order__opportunity__project_class__in=[ProjectClass.A, ProjectClass.B],
         work_order__opportunity__solution__delivery_centre__lead=user,
     )
