@@ -437,6 +437,15 @@ class EscalationStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
+ESCALATION_TRANSITIONS = Transitions(
+    _("The escalation is %(status)s; it was already decided."),
+    {
+        "approve": step([EscalationStatus.REQUESTED], EscalationStatus.APPROVED),
+        "decline": step([EscalationStatus.REQUESTED], EscalationStatus.DECLINED),
+    },
+)
+
+
 class Escalation(models.Model):
     """A rep's request for delivery-centre help on a class C/D/E opportunity.
 
@@ -495,6 +504,10 @@ class Escalation(models.Model):
     def __str__(self) -> str:
         return f"ESC-{self.pk} {self.opportunity}"
 
+    def allows(self, action: str) -> bool:
+        """Whether its status allows ``action`` (ESCALATION_TRANSITIONS)."""
+        return ESCALATION_TRANSITIONS.allows(action, self.status)
+
 
 class HotlineUrgency(models.TextChoices):
     NORMAL = "normal", _("Normal")
@@ -504,6 +517,12 @@ class HotlineUrgency(models.TextChoices):
 class HotlineStatus(models.TextChoices):
     OPEN = "open", _("Open")
     ANSWERED = "answered", _("Answered")
+
+
+HOTLINE_TRANSITIONS = Transitions(
+    _("This hotline request was already answered."),
+    {"answer": step([HotlineStatus.OPEN], HotlineStatus.ANSWERED)},
+)
 
 
 class HotlineRequest(models.Model):
@@ -545,3 +564,7 @@ class HotlineRequest(models.Model):
 
     def __str__(self) -> str:
         return f"HL-{self.pk}"
+
+    def allows(self, action: str) -> bool:
+        """Whether its status allows ``action`` (HOTLINE_TRANSITIONS)."""
+        return HOTLINE_TRANSITIONS.allows(action, self.status)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from monitoring.querysets import RegionScopedQuerySet
+from presales.core.transitions import Transitions, step
 from presales.models import Region, Solution
 
 RATIO = {"max_digits": 6, "decimal_places": 4}
@@ -186,6 +187,14 @@ class AlertStatus(models.TextChoices):
 
 ACTIVE_ALERT_STATUSES = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 
+ALERT_TRANSITIONS = Transitions(
+    None,
+    {
+        "acknowledge": step([AlertStatus.OPEN], AlertStatus.ACKNOWLEDGED, _("Only an open alert can be acknowledged.")),
+        "resolve": step(ACTIVE_ALERT_STATUSES, AlertStatus.RESOLVED, _("This alert is already resolved.")),
+    },
+)
+
 
 class Alert(models.Model):
     """A surge in one cell. At most one active alert per cell and kind (a partial unique index)."""
@@ -226,6 +235,10 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.region.code}×{self.solution.code}"
+
+    def allows(self, action: str) -> bool:
+        """Whether its status allows ``action`` (ALERT_TRANSITIONS)."""
+        return ALERT_TRANSITIONS.allows(action, self.status)
 
     @property
     def cleared(self) -> bool:

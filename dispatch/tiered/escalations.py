@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dispatch.models import Escalation, EscalationStatus
+from dispatch.models import ESCALATION_TRANSITIONS, Escalation, EscalationStatus
 from dispatch.tasks import notify_escalation
 from dispatch.tiered.eligibility import DELIVERY_CENTRE_CLASSES, open_escalation
 from presales import access
@@ -58,14 +58,11 @@ def escalation_request(
     return escalation
 
 
-def _locked_pending(escalation: Escalation, by: User) -> Escalation:
+def _locked_for_decision(escalation: Escalation, by: User, action: str) -> Escalation:
     escalation = lock(Escalation.objects.select_related("opportunity__region"), pk=escalation.pk)
     if not access.manages_region_or_admin(by, escalation.opportunity.region_id):
         raise PermissionDenied(_("Only the manager of the opportunity's region decides an escalation."))
-    if escalation.status != EscalationStatus.REQUESTED:
-        raise InvalidState(
-            _("The escalation is %(status)s; it was already decided.") % {"status": escalation.get_status_display()}
-        )
+    ESCALATION_TRANSITIONS.require(escalation, action)
     return escalation
 
 
@@ -83,7 +80,7 @@ def escalation_approve(
     now = now or timezone.now()
     if not isinstance(days, int) or not 1 <= days <= MAX_PERIOD_DAYS:
         raise ValidationFailed(fields={"days": [_("The period is 1 to 180 days.")]})
-    escalation = _locked_pending(escalation, by)
+    escalation = _locked_for_decision(escalation, by, "approve")
     escalation.status = EscalationStatus.APPROVED
     escalation.decided_at, escalation.decided_by = now, by
     escalation.decision_note = (note or "").strip()[:500]
@@ -99,7 +96,7 @@ def escalation_decline(
 ) -> Escalation:
     """The regional manager declines; the rep may ask again with a better reason."""
     now = now or timezone.now()
-    escalation = _locked_pending(escalation, by)
+    escalation = _locked_for_decision(escalation, by, "decline")
     escalation.status = EscalationStatus.DECLINED
     escalation.decided_at, escalation.decided_by = now, by
     escalation.decision_note = (note or "").strip()[:500]

@@ -11,7 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.delay import record_response
-from dispatch.models import DeliveryCentre, HotlineRequest, HotlineStatus, HotlineUrgency, WorkOrder
+from dispatch.models import (
+    HOTLINE_TRANSITIONS,
+    DeliveryCentre,
+    HotlineRequest,
+    HotlineStatus,
+    HotlineUrgency,
+    WorkOrder,
+)
 from dispatch.tasks import notify_hotline
 from presales.choices import Activity
 from presales.core.db import lock
@@ -87,11 +94,12 @@ def hotline_answer(*, hotline: HotlineRequest, by: User, answer: str, now: dt.da
     if not answer:
         raise ValidationFailed(fields={"answer": [_("Write the answer.")]})
     # Conditional update: a second answer (another tab, a retry) finds it answered already.
-    changed = HotlineRequest.objects.filter(pk=hotline.pk, status=HotlineStatus.OPEN).update(
+    changed = HotlineRequest.objects.filter(pk=hotline.pk, status__in=HOTLINE_TRANSITIONS.sources("answer")).update(
         status=HotlineStatus.ANSWERED, answer=answer, answered_at=now, answered_by=by
     )
-    if not changed:
-        raise InvalidState(_("This hotline request was already answered."))
+    if not changed:  # answered meanwhile: refused as the table says
+        hotline.refresh_from_db(fields=["status"])
+        HOTLINE_TRANSITIONS.require(hotline, "answer")
     record_response(work_order_id=hotline.work_order_id, at=now)
     hotline.refresh_from_db()
     hotline._history_user = by

@@ -12,7 +12,8 @@ from monitoring.api import serializers
 from monitoring.api.filters import AlertFilter, CellFilter
 from monitoring.models import Alert, CellSnapshot
 from monitoring.selectors import dashboard as dashboard_selectors
-from monitoring.services.recompute import alert_acknowledge, alert_resolve, default_end
+from monitoring.services.alerts import alert_acknowledge, alert_resolve
+from monitoring.services.recompute import default_end
 from monitoring.tasks import recompute_cells
 from presales import access
 from presales.api.permissions import HasRole

@@ -254,7 +254,7 @@ def dashboard_computed(*, dashboard: Dashboard) -> bool:
 
 
 def manageable_region_ids(*, user: User) -> set[int]:
-    """The regions whose alerts the user may acknowledge and resolve: ``services.can_manage``
+    """The regions whose alerts the user may acknowledge and resolve: ``monitoring.services.alerts.can_manage``
     for a whole list of alerts in one query."""
     if access.is_admin(user):
         return set(Region.objects.values_list("pk", flat=True))

@@ -31,9 +31,10 @@ def step(sources: Iterable[str], target: str | None = None, refusal: StrOrPromis
 
 
 class Transitions:
-    """One model's table; ``refusal`` may name the object's status as ``%(status)s``."""
+    """One model's table; ``refusal`` may name the object's status as ``%(status)s`` (None:
+    each step names its own)."""
 
-    def __init__(self, refusal: StrOrPromise, steps: Mapping[str, Transition]) -> None:
+    def __init__(self, refusal: StrOrPromise | None, steps: Mapping[str, Transition]) -> None:
         self.refusal = refusal
         self.steps = dict(steps)
 
@@ -58,4 +59,4 @@ class Transitions:
         step = self._step(action)
         if obj.status not in step.sources:
             message = step.refusal or self.refusal
-            raise InvalidState(str(message) % {"status": obj.get_status_display()})
+            raise InvalidState(None if message is None else str(message) % {"status": obj.get_status_display()})
