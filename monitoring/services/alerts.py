@@ -4,12 +4,13 @@ ALERT_TRANSITIONS allows."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitoring.models import ALERT_TRANSITIONS, Alert, AlertStatus
+from monitoring.models import ALERT_TRANSITIONS, Alert
 from monitoring.selectors.dashboard import alert_list
 from presales import access
 from presales.core.db import lock
@@ -32,19 +33,23 @@ def _locked_alert(alert: Alert, user: User) -> Alert:
     return alert
 
 
+def _handle(alert: Alert, by: User, action: str, stamp: str, now: dt.datetime | None) -> Alert:
+    """Lock the alert, check ``by`` and the table, and record ``action`` in its ``stamp``_at and
+    ``stamp``_by fields."""
+    alert = _locked_alert(alert, by)
+    ALERT_TRANSITIONS.require(alert, action)
+    alert.status = cast(str, ALERT_TRANSITIONS.target(action))
+    setattr(alert, f"{stamp}_at", now or timezone.now())
+    setattr(alert, f"{stamp}_by", by)
+    alert.save(update_fields=["status", f"{stamp}_at", f"{stamp}_by"])
+    return alert
+
+
 @transaction.atomic
 def alert_acknowledge(*, alert: Alert, by: User, now: dt.datetime | None = None) -> Alert:
-    alert = _locked_alert(alert, by)
-    ALERT_TRANSITIONS.require(alert, "acknowledge")
-    alert.status, alert.acknowledged_at, alert.acknowledged_by = AlertStatus.ACKNOWLEDGED, now or timezone.now(), by
-    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
-    return alert
+    return _handle(alert, by, "acknowledge", "acknowledged", now)
 
 
 @transaction.atomic
 def alert_resolve(*, alert: Alert, by: User, now: dt.datetime | None = None) -> Alert:
-    alert = _locked_alert(alert, by)
-    ALERT_TRANSITIONS.require(alert, "resolve")
-    alert.status, alert.resolved_at, alert.resolved_by = AlertStatus.RESOLVED, now or timezone.now(), by
-    alert.save(update_fields=["status", "resolved_at", "resolved_by"])
-    return alert
+    return _handle(alert, by, "resolve", "resolved", now)
