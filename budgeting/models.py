@@ -13,6 +13,7 @@ from django.db.models import F, Q, Value
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from budgeting.querysets import BudgetQuerySet
 from presales.choices import CustomerTier
 from presales.periods import validate_quarter
 
@@ -135,6 +136,8 @@ class Budget(models.Model):
     basis = models.JSONField(_("basis"), default=dict, help_text=_("How the allocation was computed."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = BudgetQuerySet.as_manager()
 
     class Meta:
         ordering = ["-period", "owner__display_name"]

@@ -16,9 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from budgeting.models import Budget
+from dispatch.querysets import BookingQuerySet, EscalationQuerySet, HotlineRequestQuerySet, WorkOrderQuerySet
 from dispatch.rules.ratings import SCORE_MAX, SCORE_MIN, valid_score_q
 from dispatch.rules.uplift import uplift_bounds_q
 from presales.choices import Activity, PresalesStage
+from presales.core.transitions import Transitions, step
 from presales.models import Opportunity, Region, Skill, Solution, code_validator
 
 MIDNIGHT = dt.time(0, 0)
@@ -252,6 +254,7 @@ class WorkOrder(models.Model):
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    objects = WorkOrderQuerySet.as_manager()
     history = HistoricalRecords()
     # Set before a save, for its django-simple-history record: who made the change.
     _history_user: "AbstractBaseUser | None"
@@ -317,6 +320,19 @@ OPEN_STATUSES = (BookingStatus.BOOKED, BookingStatus.ACKNOWLEDGED)
 # Finished work: its actual hours are recorded and charged.
 DONE_STATUSES = (BookingStatus.COMPLETED, BookingStatus.RATED)
 
+BOOKING_TRANSITIONS = Transitions(
+    _("The booking is %(status)s; this is not possible now."),
+    {
+        "acknowledge": step([BookingStatus.BOOKED], BookingStatus.ACKNOWLEDGED),
+        "complete": step([BookingStatus.ACKNOWLEDGED], BookingStatus.COMPLETED),
+        "rate": step([BookingStatus.COMPLETED], BookingStatus.RATED),
+        "correct_rating": step([BookingStatus.RATED]),
+        "cancel": step(OPEN_STATUSES, BookingStatus.CANCELLED),
+        "reschedule": step(OPEN_STATUSES, BookingStatus.BOOKED),  # the engineer agrees anew
+        "reassign": step(OPEN_STATUSES, BookingStatus.CANCELLED),  # and a new booking is made
+    },
+)
+
 
 class Booking(models.Model):
     """One engineer for one half-open interval [start, end) of a work order."""
@@ -354,6 +370,7 @@ class Booking(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     cancel_reason = models.CharField(_("cancellation reason"), max_length=200, blank=True)
+    objects = BookingQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -376,6 +393,10 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.engineer} {self.start:%Y-%m-%d %H:%M}"
+
+    def allows(self, action: str) -> bool:
+        """Whether its status allows ``action`` (BOOKING_TRANSITIONS)."""
+        return BOOKING_TRANSITIONS.allows(action, self.status)
 
     @property
     def opportunity(self) -> Opportunity:
@@ -423,6 +444,15 @@ class EscalationStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
+ESCALATION_TRANSITIONS = Transitions(
+    _("The escalation is %(status)s; it was already decided."),
+    {
+        "approve": step([EscalationStatus.REQUESTED], EscalationStatus.APPROVED),
+        "decline": step([EscalationStatus.REQUESTED], EscalationStatus.DECLINED),
+    },
+)
+
+
 class Escalation(models.Model):
     """A rep's request for delivery-centre help on a class C/D/E opportunity.
 
@@ -452,6 +482,7 @@ class Escalation(models.Model):
     )
     decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    objects = EscalationQuerySet.as_manager()
     history = HistoricalRecords()
     # Set before a save, for its django-simple-history record: who made the change and why.
     _history_user: "AbstractBaseUser | None"
@@ -480,6 +511,10 @@ class Escalation(models.Model):
     def __str__(self) -> str:
         return f"ESC-{self.pk} {self.opportunity}"
 
+    def allows(self, action: str) -> bool:
+        """Whether its status allows ``action`` (ESCALATION_TRANSITIONS)."""
+        return ESCALATION_TRANSITIONS.allows(action, self.status)
+
 
 class HotlineUrgency(models.TextChoices):
     NORMAL = "normal", _("Normal")
@@ -489,6 +524,12 @@ class HotlineUrgency(models.TextChoices):
 class HotlineStatus(models.TextChoices):
     OPEN = "open", _("Open")
     ANSWERED = "answered", _("Answered")
+
+
+HOTLINE_TRANSITIONS = Transitions(
+    _("This hotline request was already answered."),
+    {"answer": step([HotlineStatus.OPEN], HotlineStatus.ANSWERED)},
+)
 
 
 class HotlineRequest(models.Model):
@@ -511,6 +552,7 @@ class HotlineRequest(models.Model):
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    objects = HotlineRequestQuerySet.as_manager()
     history = HistoricalRecords()
     # Set before a save, for its django-simple-history record: who made the change and why.
     _history_user: "AbstractBaseUser | None"
@@ -529,3 +571,7 @@ class HotlineRequest(models.Model):
 
     def __str__(self) -> str:
         return f"HL-{self.pk}"
+
+    def allows(self, action: str) -> bool:
+        """Whether its status allows ``action`` (HOTLINE_TRANSITIONS)."""
+        return HOTLINE_TRANSITIONS.allows(action, self.status)

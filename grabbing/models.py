@@ -16,7 +16,9 @@ from simple_history.models import HistoricalRecords
 from dispatch.models import Booking, Engineer, WorkOrder
 from dispatch.rules.hours import booked_hours, credit
 from dispatch.rules.uplift import uplift_bounds_q
+from grabbing.querysets import GrabOrderQuerySet, InvitationQuerySet
 from presales.choices import Activity, PresalesStage
+from presales.core.transitions import Transitions, step
 from presales.models import Opportunity, Region, Skill, Solution
 
 
@@ -30,6 +32,22 @@ class GrabOrderStatus(models.TextChoices):
 
 # The states in which an engineer holds the order.
 WON_STATUSES = (GrabOrderStatus.GRABBED, GrabOrderStatus.CONFIRMED)
+# A grab order not yet booked still calls for its work order.
+UNDECIDED = (GrabOrderStatus.OPEN, GrabOrderStatus.GRABBED)
+
+GRAB_ORDER_TRANSITIONS = Transitions(
+    _("The grab order is %(status)s; this is not possible now."),
+    {
+        "grab": step([GrabOrderStatus.OPEN], GrabOrderStatus.GRABBED),
+        "confirm": step([GrabOrderStatus.GRABBED], GrabOrderStatus.CONFIRMED),
+        "reject": step([GrabOrderStatus.GRABBED], GrabOrderStatus.OPEN),
+        "cancel": step([GrabOrderStatus.OPEN], GrabOrderStatus.CANCELLED),
+        "expire": step([GrabOrderStatus.OPEN], GrabOrderStatus.EXPIRED),
+        # Its work order was cancelled: a grabbed order lets its engineer go too.
+        "call_off": step(UNDECIDED, GrabOrderStatus.CANCELLED),
+        "ask": step(UNDECIDED, refusal=_("The grab order is closed; questions are no longer possible.")),
+    },
+)
 
 
 def _user_fk(related_name: str = "+", **kwargs):
@@ -78,6 +96,7 @@ class GrabOrder(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancelled_by = _user_fk()
     expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
+    objects = GrabOrderQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[skills, scope_regions])
     # Set before a save, for its django-simple-history record: who made the change.
     _history_user: "AbstractBaseUser | None"
@@ -108,6 +127,10 @@ class GrabOrder(models.Model):
     def __str__(self) -> str:
         return f"GO-{self.pk} {self.opportunity}"
 
+    def allows(self, action: str) -> bool:
+        """Whether its status allows ``action`` (GRAB_ORDER_TRANSITIONS)."""
+        return GRAB_ORDER_TRANSITIONS.allows(action, self.status)
+
     @property
     def hours(self) -> Decimal:
         return booked_hours(self.start, self.end)
@@ -125,6 +148,19 @@ class InvitationStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+INVITATION_TRANSITIONS = Transitions(
+    _("The invitation is %(status)s; this is not possible now."),
+    {
+        "win": step([InvitationStatus.OPEN], InvitationStatus.WON),
+        "withdraw": step([InvitationStatus.WON], InvitationStatus.WITHDRAWN),  # the rep rejected the grab
+        # The order was decided or is gone: the invitation asks nothing more.
+        "close": step([InvitationStatus.OPEN], InvitationStatus.CLOSED),
+        # Its work order was cancelled: the grabbing engineer's invitation closes too.
+        "call_off": step([InvitationStatus.OPEN, InvitationStatus.WON], InvitationStatus.CLOSED),
+    },
+)
+
+
 class Invitation(models.Model):
     """One engineer invited to grab one order (邀约)."""
 
@@ -136,6 +172,7 @@ class Invitation(models.Model):
     invited_at = models.DateTimeField(_("invited at"), default=timezone.now)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     withdrawn_by = _user_fk()
+    objects = InvitationQuerySet.as_manager()
     history = HistoricalRecords()
     # Set before a save, for its django-simple-history record: who made the change.
     _history_user: "AbstractBaseUser | None"
@@ -157,6 +194,10 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grab_order_id}:{self.engineer_id}"
+
+    def allows(self, action: str) -> bool:
+        """Whether its status allows ``action`` (INVITATION_TRANSITIONS)."""
+        return INVITATION_TRANSITIONS.allows(action, self.status)
 
 
 class Question(models.Model):

@@ -11,12 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dispatch.models import Engineer
+from dispatch.models import Engineer, WorkOrder
 from dispatch.selectors.bookings import dispatchable_opportunities
 from dispatch.selectors.engineers import engineer_grades
-from dispatch.selectors.work_orders import work_orders_visible_to
 from grabbing.forms import GrabOrderForm, QuestionForm, initial_from_search, initial_from_work_order
-from grabbing.models import GrabOrderStatus, Question
+from grabbing.models import Question
 from grabbing.selectors.grab_orders import grab_order_list, invitation_list, rep_grab_orders
 from grabbing.services import grab_orders as grab_order_services
 from presales import access
@@ -32,7 +31,7 @@ def _form(request, data=None, initial=None) -> GrabOrderForm:
         data,
         initial=initial,
         opportunities=dispatchable_opportunities(user=request.user),
-        work_orders=work_orders_visible_to(request.user),
+        work_orders=WorkOrder.objects.restrict(request.user),
         grades=engineer_grades(),
     )
 
@@ -45,7 +44,7 @@ def _initial(request) -> dict:
         pk = as_id(request.GET["work_order"])
         if pk is None:
             raise Http404
-        initial = initial_from_work_order(get_object_or_404(work_orders_visible_to(request.user), pk=pk))
+        initial = initial_from_work_order(get_object_or_404(WorkOrder.objects.restrict(request.user), pk=pk))
     return initial | initial_from_search(request.GET, regions=Region.objects.all())
 
 
@@ -162,7 +161,7 @@ def invitations(request):
     return render(
         request,
         "grabbing/invitations.html",
-        {"invitations": rows, "question_form": QuestionForm(), "open": GrabOrderStatus.OPEN},
+        {"invitations": rows, "question_form": QuestionForm()},
     )
 
 

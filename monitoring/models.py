@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dispatch.rules.utilisation import utilisation
+from monitoring.querysets import RegionScopedQuerySet
+from presales.core.transitions import Transitions, step
 from presales.models import Region, Solution
 
 RATIO = {"max_digits": 6, "decimal_places": 4}
@@ -75,6 +77,8 @@ class CellSnapshot(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=CellStatus.choices, default=CellStatus.NORMAL)
     computed_at = models.DateTimeField(_("computed at"))
 
+    objects = RegionScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["region__code", "solution__code", "-window_end"]
         verbose_name = _("cell snapshot")
@@ -130,6 +134,8 @@ class UtilisationSnapshot(models.Model):
     effective_hours = models.DecimalField(_("effective hours"), max_digits=9, decimal_places=2, default=0)
     available_hours = models.DecimalField(_("available hours"), max_digits=9, decimal_places=2, default=0)
 
+    objects = RegionScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("utilisation snapshot")
         verbose_name_plural = _("utilisation snapshots")
@@ -182,6 +188,14 @@ class AlertStatus(models.TextChoices):
 
 ACTIVE_ALERT_STATUSES = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 
+ALERT_TRANSITIONS = Transitions(
+    None,
+    {
+        "acknowledge": step([AlertStatus.OPEN], AlertStatus.ACKNOWLEDGED, _("Only an open alert can be acknowledged.")),
+        "resolve": step(ACTIVE_ALERT_STATUSES, AlertStatus.RESOLVED, _("This alert is already resolved.")),
+    },
+)
+
 
 class Alert(models.Model):
     """A surge in one cell. At most one active alert per cell and kind (a partial unique index)."""
@@ -206,6 +220,8 @@ class Alert(models.Model):
     )
     history = HistoricalRecords()
 
+    objects = RegionScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-opened_at", "-id"]
         verbose_name = _("alert")
@@ -220,6 +236,10 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.region.code}×{self.solution.code}"
+
+    def allows(self, action: str) -> bool:
+        """Whether its status allows ``action`` (ALERT_TRANSITIONS)."""
+        return ALERT_TRANSITIONS.allows(action, self.status)
 
     @property
     def cleared(self) -> bool:

@@ -1,6 +1,7 @@
 """The regional dashboard of real-time control (实时管控): the region × solution grid with its
 alerts and plans, polled by htmx; alert actions in place; the engineers' UT; a CSV of the grid.
-Reads come from monitoring.selectors.dashboard, writes from monitoring.services.recompute (or the Celery task)."""
+Reads come from monitoring.selectors.dashboard, writes from monitoring.services (recompute, or its
+Celery task, and alerts)."""
 
 from urllib.parse import urlencode
 
@@ -19,6 +20,7 @@ from monitoring.figures import WAITING
 from monitoring.forms import RecomputeForm, WindowForm
 from monitoring.models import AlertKind
 from monitoring.selectors import dashboard as dashboard_selectors
+from monitoring.services import alerts as alert_services
 from monitoring.services import recompute as monitoring_services
 from monitoring.tasks import recompute_cells
 from presales import access
@@ -184,13 +186,13 @@ def _alert_action(request, pk, action):
 @require_POST
 @role_required(*access.MANAGERS_AND_ADMINS)
 def alert_acknowledge(request, pk):
-    return _alert_action(request, pk, monitoring_services.alert_acknowledge)
+    return _alert_action(request, pk, alert_services.alert_acknowledge)
 
 
 @require_POST
 @role_required(*access.MANAGERS_AND_ADMINS)
 def alert_resolve(request, pk):
-    return _alert_action(request, pk, monitoring_services.alert_resolve)
+    return _alert_action(request, pk, alert_services.alert_resolve)
 
 
 @require_POST

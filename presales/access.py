@@ -92,6 +92,12 @@ def managed_regions(user: User) -> QuerySet[Region]:
     return user.regions.all() if is_manager(user) else Region.objects.none()
 
 
+def watched_regions(user: User) -> QuerySet[Region]:
+    """The regions whose figures (snapshots, utilisation, alerts) ``user`` watches: an admin
+    all, anyone else their own."""
+    return Region.objects.all() if is_admin(user) else user.regions.all()
+
+
 def region_managers(region: Region) -> QuerySet[User]:
     """SQL form of ``manages_region`` the other way round: the managers of ``region``."""
     return User.objects.filter(role_assignments__role=Role.MANAGER, regions=region)

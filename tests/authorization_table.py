@@ -438,7 +438,7 @@ PAGE_ROWS = [
         "GET",
         only(200, *REPS, "manager", "other_manager", "admin"),
         query=lambda w: {"region": "north", "solution": w.solution.code, "status": ["open", "partially_staffed"]},
-        note="a rep's own work orders; a manager's regions', the admin's all (work_orders_visible_to); "
+        note="a rep's own work orders; a manager's regions', the admin's all (WorkOrder.objects.restrict); "
         "asked as a dashboard cell links it",
     ),
     Row("dispatch:work_order_new", "GET", SALES_PAGE),

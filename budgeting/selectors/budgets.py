@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from budgeting.models import Attainment, Budget, BudgetPolicy, LedgerEntry, SalesTarget
-from presales import access
 from presales.choices import CustomerTier
 from presales.models import User
 from presales.money import ZERO, money
@@ -57,17 +56,10 @@ def allocation_for(*, rep: User, period: str, policy: BudgetPolicy | None = None
 
 def budget_list(*, user: User, period: str | None = None) -> QuerySet[Budget]:
     """Reps see their own budgets; managers their regions' reps'; admins all."""
-    qs = Budget.objects.select_related("owner")
+    qs = Budget.objects.restrict(user).select_related("owner")
     if period:
         qs = qs.filter(period=period)
-    if not user.is_authenticated:
-        return qs.none()
-    if access.is_admin(user):
-        return qs
-    visible = Q(owner=user)
-    if access.is_manager(user):
-        visible |= Q(owner__regions__in=access.managed_regions(user))
-    return qs.filter(visible).distinct()
+    return qs
 
 
 def ledger_for(*, budget: Budget) -> QuerySet[LedgerEntry]:

@@ -1,6 +1,6 @@
 """The escalation API (tiered support): a rep requests, the regional manager approves or declines.
 
-Reads go through escalations_visible_to (an escalation the caller may not see answers 404);
+Reads go through Escalation.objects.restrict (an escalation the caller may not see answers 404);
 every write is one service call from dispatch.tiered.escalations.
 """
 
@@ -77,7 +77,7 @@ class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     queryset = Escalation.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
-        return escalation_services.escalations_visible_to(self.request.user)
+        return Escalation.objects.restrict(self.request.user).with_parties()
 
     def get_permissions(self):
         # Only reps ask (on their own opportunities): anyone else is refused for their role, as

@@ -75,7 +75,7 @@ class HotlineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     queryset = HotlineRequest.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
-        return hotline_services.hotline_visible_to(self.request.user)
+        return HotlineRequest.objects.restrict(self.request.user).with_parties()
 
     def get_permissions(self):
         # Only reps ask (on their own opportunities): anyone else is refused for their role, as

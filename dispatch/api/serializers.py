@@ -11,7 +11,6 @@ from dispatch.models import Booking, BookingStatus, Engineer, WorkOrder
 from dispatch.rules.ratings import SCORE_MAX, SCORE_MIN
 from dispatch.selectors.bookings import booking_delay
 from dispatch.selectors.visibility import sees_only_own_part
-from dispatch.selectors.work_orders import work_orders_visible_to
 from dispatch.tiered.eligibility import REASON_LABELS
 from presales.api.fields import AwareDateTimeField, AwareQueryDateTimeField, StrictPrimaryKeyRelatedField
 from presales.choices import Activity, PresalesStage
@@ -238,7 +237,7 @@ class BookingSerializer(serializers.ModelSerializer):
     def _shows_money(self, booking: Booking) -> bool:
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        # Whoever else may see a booking (bookings_visible_to) directs or pays for its work.
+        # Whoever else may see a booking (Booking.objects.restrict) directs or pays for its work.
         if user is None or booking.engineer.user_id != user.pk:
             return True
         return not sees_only_own_part(booking.work_order.opportunity, user)
@@ -313,7 +312,7 @@ class BookingCreateSerializer(serializers.Serializer):
         request = self.context.get("request")
         if request is not None:
             self.fields["opportunity"].queryset = opportunity_list(user=request.user)
-            self.fields["work_order"].queryset = work_orders_visible_to(request.user)
+            self.fields["work_order"].queryset = WorkOrder.objects.restrict(request.user)
 
     def validate(self, attrs):
         if "work_order" in attrs:

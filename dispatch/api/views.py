@@ -15,7 +15,7 @@ from dispatch.api import serializers
 from dispatch.api.filters import BookingFilter, EngineerFilter
 from dispatch.availability import Schedule, schedules
 from dispatch.models import Booking, Engineer
-from dispatch.selectors.bookings import booking_list, bookings_visible_to, lead_bookings, with_own_work_order_delay
+from dispatch.selectors.bookings import booking_list, lead_bookings, with_own_work_order_delay
 from dispatch.selectors.engineers import attach_display_lists, engineers_for_display
 from dispatch.services import bookings as booking_services
 from presales import access
@@ -63,7 +63,7 @@ def _schedule_body(schedule: Schedule, *, user: User) -> dict:
     # Anyone may see when an engineer is busy, but only those who may see a booking learn
     # which one it is.
     booking_ids = [busy.booking.pk for busy in schedule.busy if busy.booking is not None]
-    visible = set(bookings_visible_to(user).filter(pk__in=booking_ids).values_list("pk", flat=True))
+    visible = set(Booking.objects.restrict(user).filter(pk__in=booking_ids).values_list("pk", flat=True))
     engineer = schedule.engineer
     return {
         "engineer": engineer.pk,

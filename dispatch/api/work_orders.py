@@ -20,7 +20,7 @@ from dispatch.api.serializers import CancelSerializer, EngineerSerializer
 from dispatch.delay import Delay, lateness_hours
 from dispatch.models import MAX_ENGINEERS_NEEDED, Engineer, WorkOrder
 from dispatch.selectors.engineers import engineers_for_display
-from dispatch.selectors.work_orders import work_order_candidates, work_order_list, work_orders_visible_to
+from dispatch.selectors.work_orders import work_order_candidates, work_order_list
 from dispatch.services import bookings as booking_services
 from dispatch.services import work_orders as work_order_services
 from dispatch.work_order_status import WorkOrderStatus
@@ -182,7 +182,7 @@ class WorkOrderCreateSerializer(serializers.Serializer):
 class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Work orders the caller may see: a rep their opportunities', a manager their regions', a
     lead the A/B work of their delivery centre's solution, an engineer those they hold a booking
-    on, an admin all (dispatch.selectors.work_orders.work_orders_visible_to). Any other answers 404."""
+    on, an admin all (WorkOrder.objects.restrict). Any other answers 404."""
 
     serializer_class = WorkOrderSerializer
     filterset_class = WorkOrderFilter
@@ -190,7 +190,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def get_queryset(self):
         if self.action == "candidates":  # the requirements only: no status, delay or bookings
-            return work_orders_visible_to(self.request.user).select_related("opportunity__region", "solution")
+            return WorkOrder.objects.restrict(self.request.user).select_related("opportunity__region", "solution")
         return work_order_list(user=self.request.user)
 
     def get_permissions(self):

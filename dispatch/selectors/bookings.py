@@ -7,7 +7,6 @@ from typing import cast
 from django.db.models import (
     Min,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
 )
@@ -17,33 +16,15 @@ from budgeting.models import Budget
 from budgeting.selectors.budgets import allocation_for
 from dispatch.availability import unavailability
 from dispatch.delay import Delay, classify_delay
-from dispatch.models import HOLDING_STATUSES, Booking, BookingStatus, Engineer
+from dispatch.models import BOOKING_TRANSITIONS, HOLDING_STATUSES, Booking, BookingStatus, Engineer
 from dispatch.rules.hours import booked_hours
 from dispatch.services.bookings import booking_cost, hourly_rate_for
-from presales import access
 from presales.choices import DISPATCHABLE_STAGES, ProjectClass
 from presales.models import Opportunity, User
 from presales.periods import Quarter
 from presales.selectors.opportunities import opportunity_list
 
 MISSING = object()
-
-
-def bookings_visible_to(user: User) -> QuerySet[Booking]:
-    """The bookings a user may see: a rep those on their opportunities, an engineer their own,
-    a manager those in their regions, a lead the A/B work of their centre's solution, an admin
-    all. Anything else answers 404."""
-    qs = Booking.objects.all()
-    if access.is_admin(user):
-        return qs
-    visible = Q(work_order__opportunity__owner=user) | Q(engineer__user=user)
-    if access.is_manager(user):
-        visible |= Q(work_order__opportunity__region__in=access.managed_regions(user))
-    if access.is_lead(user):  # as presales.selectors.opportunities.opportunity_list: their centre's A/B work
-        visible |= Q(
-            work_order__opportunity__project_class__in=[ProjectClass.A, ProjectClass.B]
-        ) & access.leads_solution_q(user, "work_order__opportunity__solution")
-    return qs.filter(visible)
 
 
 def with_work_order_delay(qs: QuerySet[Booking]) -> QuerySet[Booking]:
@@ -97,7 +78,7 @@ def booking_list(
     start_to: dt.datetime | None = None,
 ) -> QuerySet[Booking]:
     """Visible bookings, filtered; ``start_from``/``start_to`` keep those overlapping the range."""
-    qs = bookings_visible_to(user)
+    qs = Booking.objects.restrict(user)
     if opportunity is not None:
         qs = qs.filter(work_order__opportunity=opportunity)
     if engineer is not None:
@@ -115,7 +96,7 @@ def lead_bookings(*, user: User) -> QuerySet[Booking]:
     """Tiered support: the open bookings (booked, acknowledged) of class A/B opportunities of the
     solutions whose delivery centre ``user`` leads, soonest first; what the lead may reassign."""
     qs = Booking.objects.filter(
-        status__in=[BookingStatus.BOOKED, BookingStatus.ACKNOWLEDGED],
+        status__in=BOOKING_TRANSITIONS.sources("reassign"),
         work_order__opportunity__project_class__in=[ProjectClass.A, ProjectClass.B],
         work_order__opportunity__solution__delivery_centre__lead=user,
     )

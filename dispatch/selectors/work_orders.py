@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from dispatch.availability import overlapping
@@ -20,29 +20,7 @@ from dispatch.delay import with_delay
 from dispatch.models import HOLDING_STATUSES, Booking, Engineer, TimeOff, WorkOrder
 from dispatch.selectors.engineers import engineer_search
 from dispatch.work_order_status import with_status
-from presales import access
-from presales.choices import ProjectClass
 from presales.models import User
-
-
-def work_orders_visible_to(user: User) -> QuerySet[WorkOrder]:
-    """A rep's own; a manager's regions'; a lead the A/B work of their centre's solution; an
-    engineer those they hold a booking on; an admin all. Anything else answers 404."""
-    qs = WorkOrder.objects.all()
-    if not user.is_authenticated:
-        return qs.none()
-    if access.is_admin(user):
-        return qs
-    visible = Q(opportunity__owner=user)
-    if access.is_manager(user):
-        visible |= Q(opportunity__region__in=access.managed_regions(user))
-    if access.is_lead(user):
-        visible |= Q(opportunity__project_class__in=[ProjectClass.A, ProjectClass.B]) & access.leads_solution_q(
-            user, "opportunity__solution"
-        )
-    if access.is_engineer(user):
-        visible |= Q(pk__in=Booking.objects.filter(engineer__user=user).values("work_order"))
-    return qs.filter(visible)
 
 
 def with_state(work_orders: QuerySet[WorkOrder], *, at: dt.datetime) -> QuerySet[WorkOrder]:
@@ -72,7 +50,7 @@ def work_order_list(
     ``status`` is one status or several (any of them); ``owner`` narrows to the work orders of
     that rep's opportunities (My work orders); ``desired_end_from`` keeps those whose desired
     window ends then or later, as the dashboard bounds its waiting demand."""
-    qs = with_state(work_orders_visible_to(user), at=at or timezone.now())
+    qs = with_state(WorkOrder.objects.restrict(user), at=at or timezone.now())
     if opportunity is not None:
         qs = qs.filter(opportunity=opportunity)
     if owner is not None:
@@ -131,4 +109,4 @@ def work_order_candidates(*, work_order: WorkOrder, now: dt.datetime | None = No
 def rep_work_orders(*, user: User) -> QuerySet[WorkOrder]:
     """The work orders ``user`` fills as the owner of their opportunity: the ones a rep's pages
     book for, send to the pool and cancel. Anyone else's answers 404."""
-    return work_orders_visible_to(user).filter(opportunity__owner=user)
+    return WorkOrder.objects.restrict(user).filter(opportunity__owner=user)

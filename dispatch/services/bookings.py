@@ -24,7 +24,7 @@ from budgeting.services.ledger import budget_for_moment, budget_release, budget_
 from dispatch.availability import unavailability
 from dispatch.checks import check_stage, check_window
 from dispatch.delay import record_response
-from dispatch.models import OPEN_STATUSES, Booking, BookingStatus, DeliveryCentre, Engineer, Rating, WorkOrder
+from dispatch.models import BOOKING_TRANSITIONS, Booking, BookingStatus, DeliveryCentre, Engineer, Rating, WorkOrder
 from dispatch.rules.hours import HOURS, booked_hours
 from dispatch.rules.ratings import score_refused, valid_score
 from dispatch.rules.uplift import uplift_refused, uplifted, valid_uplift
@@ -233,13 +233,6 @@ def _locked_booking(booking: Booking) -> Booking:
     return lock(Booking.objects.select_related("engineer__user", "work_order__opportunity", "budget"), pk=booking.pk)
 
 
-def _require_status(booking: Booking, *allowed: str) -> None:
-    if booking.status not in allowed:
-        raise InvalidState(
-            _("The booking is %(status)s; this is not possible now.") % {"status": booking.get_status_display()}
-        )
-
-
 def _is_owner(user: User, booking: Booking) -> bool:
     return access.owns_opportunity(user, booking.work_order.opportunity)
 
@@ -254,7 +247,7 @@ def booking_acknowledge(*, booking: Booking, by: User, now: dt.datetime | None =
     booking = _locked_booking(booking)
     if not _is_engineer(by, booking):
         raise PermissionDenied(_("Only the booked engineer acknowledges a booking."))
-    _require_status(booking, BookingStatus.BOOKED)
+    BOOKING_TRANSITIONS.require(booking, "acknowledge")
     booking.status = BookingStatus.ACKNOWLEDGED
     booking.acknowledged_at, booking.acknowledged_by = now or timezone.now(), by
     booking.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
@@ -277,7 +270,7 @@ def booking_cancel(*, booking: Booking, by: User, reason: str = "", now: dt.date
     booking = _locked_booking(booking)
     if not (_is_owner(by, booking) or access.is_admin(by)):
         raise PermissionDenied(_("Only the opportunity's owner cancels a booking."))
-    _require_status(booking, *OPEN_STATUSES)
+    BOOKING_TRANSITIONS.require(booking, "cancel")
     if booking.start <= now:
         raise InvalidState(_("The booking has already started; it can no longer be cancelled."))
     _call_off(booking, by=by, now=now, reason=reason, ledger_reason=_("Booking #%(id)s cancelled"))
@@ -305,7 +298,8 @@ def work_order_cancel(
     # Judged under the lock, by the status rule itself: a done work order has nothing left to call off.
     if work_order_status_at(work_order, at=now) == WorkOrderStatus.DONE:
         raise InvalidState(_("The work order is done; it can no longer be cancelled."))
-    for booking in work_order.bookings.filter(status__in=OPEN_STATUSES, start__gt=now).order_by("start", "pk"):
+    cancellable = work_order.bookings.filter(status__in=BOOKING_TRANSITIONS.sources("cancel"), start__gt=now)
+    for booking in cancellable.order_by("start", "pk"):
         booking_cancel(booking=booking, by=by, reason=reason or _("Work order cancelled"), now=now)
     work_order.cancelled_at, work_order.cancelled_by = now, by
     work_order._history_user = by
@@ -332,7 +326,7 @@ def booking_complete(
         raise ValidationFailed(fields={"actual_hours": [_("Give the hours worked as a number.")]}) from error
     if not Decimal("0") < actual_hours <= Decimal("744"):
         raise ValidationFailed(fields={"actual_hours": [_("Hours worked must be more than 0 and at most 744.")]})
-    _require_status(booking, BookingStatus.ACKNOWLEDGED)
+    BOOKING_TRANSITIONS.require(booking, "complete")
     if booking.start > now and not allow_early:
         raise InvalidState(_("The booking has not started yet."))
     charged = booking_cost(hours=actual_hours, hourly_rate=booking.hourly_rate, uplift_percent=booking.uplift_percent)
@@ -358,7 +352,7 @@ def booking_rate(
         raise PermissionDenied(_("Only the opportunity's owner rates a booking."))
     if not valid_score(score):
         raise ValidationFailed(fields=score_refused())
-    _require_status(booking, BookingStatus.COMPLETED)
+    BOOKING_TRANSITIONS.require(booking, "rate")
     now = now or timezone.now()
     rating = Rating.objects.create(
         booking=booking, score=score, comment=comment.strip(), rated_at=now, updated_at=now, rated_by=by
@@ -386,7 +380,7 @@ def booking_reschedule(
             booking = _locked_booking(booking)
             if not _is_owner(by, booking):
                 raise PermissionDenied(_("Only the opportunity's owner reschedules a booking."))
-            _require_status(booking, *OPEN_STATUSES)
+            BOOKING_TRANSITIONS.require(booking, "reschedule")
             if booking.start <= now:
                 raise InvalidState(_("The booking has already started; it can no longer be moved."))
             engineer = lock_engineer(booking.engineer)
@@ -438,7 +432,7 @@ def booking_reassign(*, booking: Booking, by: User, engineer: Engineer, now: dt.
             old = _locked_booking(booking)
             if not (leads_booking(by, old) or access.is_admin(by)):
                 raise PermissionDenied(_("Only the lead of the solution's delivery centre reassigns A/B work."))
-            _require_status(old, *OPEN_STATUSES)
+            BOOKING_TRANSITIONS.require(old, "reassign")
             if old.start <= now:
                 raise InvalidState(_("The booking has already started; it can no longer be reassigned."))
             if engineer.pk == old.engineer_id:

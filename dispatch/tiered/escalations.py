@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dispatch.models import Escalation, EscalationStatus
+from dispatch.models import ESCALATION_TRANSITIONS, Escalation, EscalationStatus
 from dispatch.tasks import notify_escalation
 from dispatch.tiered.eligibility import DELIVERY_CENTRE_CLASSES, open_escalation
 from presales import access
@@ -25,22 +24,6 @@ from presales.models import Opportunity, User
 
 DEFAULT_PERIOD_DAYS = 30
 MAX_PERIOD_DAYS = 180
-
-
-def escalations_visible_to(user: User) -> QuerySet[Escalation]:
-    """A rep sees those on their opportunities, a manager those of their regions, a lead those
-    of the solution whose delivery centre they lead, an admin all. Anything else answers 404."""
-    qs = Escalation.objects.select_related(
-        "opportunity__region", "opportunity__solution", "opportunity__owner", "requested_by", "decided_by"
-    )
-    if access.is_admin(user):
-        return qs
-    visible = Q(opportunity__owner=user) | Q(requested_by=user)
-    if access.is_manager(user):
-        visible |= Q(opportunity__region__in=access.managed_regions(user))
-    if access.is_lead(user):
-        visible |= access.leads_solution_q(user, "opportunity__solution")
-    return qs.filter(visible)
 
 
 def _save(escalation: Escalation, by: User, reason: str) -> None:
@@ -75,14 +58,11 @@ def escalation_request(
     return escalation
 
 
-def _locked_pending(escalation: Escalation, by: User) -> Escalation:
+def _locked_for_decision(escalation: Escalation, by: User, action: str) -> Escalation:
     escalation = lock(Escalation.objects.select_related("opportunity__region"), pk=escalation.pk)
     if not access.manages_region_or_admin(by, escalation.opportunity.region_id):
         raise PermissionDenied(_("Only the manager of the opportunity's region decides an escalation."))
-    if escalation.status != EscalationStatus.REQUESTED:
-        raise InvalidState(
-            _("The escalation is %(status)s; it was already decided.") % {"status": escalation.get_status_display()}
-        )
+    ESCALATION_TRANSITIONS.require(escalation, action)
     return escalation
 
 
@@ -100,7 +80,7 @@ def escalation_approve(
     now = now or timezone.now()
     if not isinstance(days, int) or not 1 <= days <= MAX_PERIOD_DAYS:
         raise ValidationFailed(fields={"days": [_("The period is 1 to 180 days.")]})
-    escalation = _locked_pending(escalation, by)
+    escalation = _locked_for_decision(escalation, by, "approve")
     escalation.status = EscalationStatus.APPROVED
     escalation.decided_at, escalation.decided_by = now, by
     escalation.decision_note = (note or "").strip()[:500]
@@ -116,7 +96,7 @@ def escalation_decline(
 ) -> Escalation:
     """The regional manager declines; the rep may ask again with a better reason."""
     now = now or timezone.now()
-    escalation = _locked_pending(escalation, by)
+    escalation = _locked_for_decision(escalation, by, "decline")
     escalation.status = EscalationStatus.DECLINED
     escalation.decided_at, escalation.decided_by = now, by
     escalation.decision_note = (note or "").strip()[:500]

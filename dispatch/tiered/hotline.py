@@ -7,14 +7,19 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.delay import record_response
-from dispatch.models import DeliveryCentre, HotlineRequest, HotlineStatus, HotlineUrgency, WorkOrder
+from dispatch.models import (
+    HOTLINE_TRANSITIONS,
+    DeliveryCentre,
+    HotlineRequest,
+    HotlineStatus,
+    HotlineUrgency,
+    WorkOrder,
+)
 from dispatch.tasks import notify_hotline
-from presales import access
 from presales.choices import Activity
 from presales.core.db import lock
 from presales.core.outbox import enqueue
@@ -23,22 +28,6 @@ from presales.models import Opportunity, Solution, User
 
 # The hotline answers within hours: its work order wants an answer in this window.
 HOTLINE_WINDOW = dt.timedelta(hours=4)
-
-
-def hotline_visible_to(user: User) -> QuerySet[HotlineRequest]:
-    """The rep their requests, the engineer those addressed to them, the lead their centre's,
-    a manager their regions', an admin all."""
-    qs = HotlineRequest.objects.select_related(
-        "work_order__opportunity", "solution", "engineer__user", "requested_by", "answered_by"
-    )
-    if access.is_admin(user):
-        return qs
-    visible = Q(requested_by=user) | Q(engineer__user=user)
-    if access.is_lead(user):
-        visible |= access.leads_solution_q(user)
-    if access.is_manager(user):
-        visible |= Q(work_order__opportunity__region__in=access.managed_regions(user))
-    return qs.filter(visible)
 
 
 @transaction.atomic
@@ -105,11 +94,12 @@ def hotline_answer(*, hotline: HotlineRequest, by: User, answer: str, now: dt.da
     if not answer:
         raise ValidationFailed(fields={"answer": [_("Write the answer.")]})
     # Conditional update: a second answer (another tab, a retry) finds it answered already.
-    changed = HotlineRequest.objects.filter(pk=hotline.pk, status=HotlineStatus.OPEN).update(
+    changed = HotlineRequest.objects.filter(pk=hotline.pk, status__in=HOTLINE_TRANSITIONS.sources("answer")).update(
         status=HotlineStatus.ANSWERED, answer=answer, answered_at=now, answered_by=by
     )
-    if not changed:
-        raise InvalidState(_("This hotline request was already answered."))
+    if not changed:  # answered meanwhile: refused as the table says
+        hotline.refresh_from_db(fields=["status"])
+        HOTLINE_TRANSITIONS.require(hotline, "answer")
     record_response(work_order_id=hotline.work_order_id, at=now)
     hotline.refresh_from_db()
     hotline._history_user = by

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dispatch.forms import BookingForm, CancelForm, CompleteForm, EngineerSearchForm, RateForm
-from dispatch.models import OPEN_STATUSES, BookingStatus
 from dispatch.selectors.board import EARLIEST_ENGINEERS, board_days, earliest_free_slots, schedule_board, week_start
 from dispatch.selectors.bookings import (
     booking_delay,
@@ -265,9 +264,9 @@ def book(request):
 
 def _rep_row(booking, now, user):
     booking.delay = booking_delay(booking, now=now)
-    booking.can_cancel = booking.status in OPEN_STATUSES and booking.start > now
-    booking.can_rate = booking.status == BookingStatus.COMPLETED
-    booking.can_correct_rating = booking.status == BookingStatus.RATED and booking_services.rating_correctable(
+    booking.can_cancel = booking.allows("cancel") and booking.start > now
+    booking.can_rate = booking.allows("rate")
+    booking.can_correct_rating = booking.allows("correct_rating") and booking_services.rating_correctable(
         rating=booking.rating, by=user, now=now
     )
     return booking
@@ -386,8 +385,8 @@ def calendar_rotate(request):
 
 
 def _engineer_row(booking, now):
-    booking.can_acknowledge = booking.status == BookingStatus.BOOKED
-    booking.can_complete = booking.status == BookingStatus.ACKNOWLEDGED and booking.start <= now
+    booking.can_acknowledge = booking.allows("acknowledge")
+    booking.can_complete = booking.allows("complete") and booking.start <= now
     return booking
 
 

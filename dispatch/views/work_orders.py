@@ -121,7 +121,7 @@ def work_order_new(request):
 
 def oversees_work_orders(user) -> bool:
     """Whether the work-order list shows ``user`` every work order they may see (their regions',
-    all for an admin: work_orders_visible_to decides) rather than only their own."""
+    all for an admin: WorkOrder.objects.restrict decides) rather than only their own."""
     return access.is_manager_or_admin(user)
 
 

@@ -5,7 +5,6 @@ from rest_framework import serializers
 
 from dispatch.models import Engineer, WorkOrder
 from dispatch.rules.uplift import MAX_UPLIFT, MIN_UPLIFT
-from dispatch.selectors.work_orders import work_orders_visible_to
 from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
 from presales.api.fields import AwareDateTimeField, CodeRelatedField, StrictPrimaryKeyRelatedField
 from presales.api.limits import MAX_ITEMS, CodeListField
@@ -61,7 +60,7 @@ class _GrabOrderTerms(serializers.Serializer):
         request = self.context.get("request")
         if request is not None:
             self.fields["opportunity"].queryset = opportunity_list(user=request.user)
-            self.fields["work_order"].queryset = work_orders_visible_to(request.user)
+            self.fields["work_order"].queryset = WorkOrder.objects.restrict(request.user)
 
 
 class GrabOrderCreateSerializer(_GrabOrderTerms):

@@ -1,7 +1,7 @@
 """Reads of grab orders, scoped by the user first: nobody sees another rep's orders or another
 engineer's invitations unless their role covers it."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
 from presales import access
@@ -23,15 +23,7 @@ def _with_display(qs: QuerySet[GrabOrder]) -> QuerySet[GrabOrder]:
 def grab_order_list(*, user: User) -> QuerySet[GrabOrder]:
     """Orders the user may see: a rep their own, a manager their regions', an admin all,
     an engineer those they are (or were) invited to."""
-    qs = GrabOrder.objects.all()
-    if not access.is_admin(user):
-        visible = Q(opportunity__owner=user)
-        if access.is_manager(user):
-            visible |= Q(opportunity__region__in=access.managed_regions(user))
-        if access.is_engineer(user):
-            visible |= Q(Exists(Invitation.objects.filter(grab_order=OuterRef("pk"), engineer__user=user)))
-        qs = qs.filter(visible)
-    return _with_display(qs).order_by("-posted_at", "-pk")
+    return _with_display(GrabOrder.objects.restrict(user)).order_by("-posted_at", "-pk")
 
 
 def rep_grab_orders(*, user: User) -> QuerySet[GrabOrder]:
@@ -54,7 +46,7 @@ LIVE = Q(status=InvitationStatus.OPEN, grab_order__status=GrabOrderStatus.OPEN) 
 def invitation_list(*, user: User, live_only: bool = True) -> QuerySet[Invitation]:
     """The engineer's own invitations; by default those still asking something of them: open
     orders they may grab, and the one they grabbed while it waits for the rep."""
-    qs = Invitation.objects.filter(engineer__user=user)
+    qs = Invitation.objects.restrict(user)
     if live_only:
         qs = qs.filter(LIVE)
     return (

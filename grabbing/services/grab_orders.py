@@ -27,7 +27,15 @@ from dispatch.selectors.engineers import engineer_search
 from dispatch.services.bookings import booking_create, lock_engineer
 from dispatch.services.work_orders import check_fillable, lock_work_order, work_order_create
 from dispatch.work_order_status import FILLABLE, WorkOrderStatus, with_status
-from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
+from grabbing.models import (
+    GRAB_ORDER_TRANSITIONS,
+    INVITATION_TRANSITIONS,
+    GrabOrder,
+    GrabOrderStatus,
+    Invitation,
+    InvitationStatus,
+    Question,
+)
 from grabbing.selectors.grab_orders import grab_order_list
 from grabbing.tasks import notify_grabbed, notify_invited
 from presales import access
@@ -343,11 +351,20 @@ def _require_owner(order: GrabOrder, by: User) -> None:
     raise NotFound(_("Grab order not found."))
 
 
-def _require_status(order: GrabOrder, *allowed: str) -> None:
-    if order.status not in allowed:
-        raise InvalidState(
-            _("The grab order is %(status)s; this is not possible now.") % {"status": order.get_status_display()}
-        )
+def _locked_for_owner(grab_order: GrabOrder, by: User, action: str) -> GrabOrder:
+    """The order locked, for its rep's decision ``action``: refused to anyone else, and unless
+    its status allows it."""
+    order = _locked(grab_order)
+    _require_owner(order, by)
+    GRAB_ORDER_TRANSITIONS.require(order, action)
+    return order
+
+
+def _close_invitations(order: GrabOrder, action: str) -> None:
+    """Its invitations ``action`` (close, call_off) applies to get that action's status."""
+    Invitation.objects.filter(grab_order=order, status__in=INVITATION_TRANSITIONS.sources(action)).update(
+        status=INVITATION_TRANSITIONS.target(action)
+    )
 
 
 def _record(order: GrabOrder, by: User | None, fields: list[str]) -> None:
@@ -384,7 +401,7 @@ def grab_order_grab(*, grab_order: GrabOrder, by: User, now: dt.datetime | None 
         current = GrabOrder.objects.get(pk=grab_order.pk)
         if current.status in (GrabOrderStatus.GRABBED, GrabOrderStatus.CONFIRMED):
             raise AlreadyGrabbed()
-        _require_status(current, GrabOrderStatus.OPEN)
+        GRAB_ORDER_TRANSITIONS.require(current, "grab")
         if current.start <= now:
             raise InvalidState(_("The grab order has already started."))
         check_fillable(work_order, engineer)  # cancelled, or staffed by others meanwhile
@@ -396,14 +413,14 @@ def grab_order_grab(*, grab_order: GrabOrder, by: User, now: dt.datetime | None 
             GrabOrder.objects.filter(winner=engineer, status=GrabOrderStatus.GRABBED), current.start, current.end
         ).exists():
             raise SlotUnavailable(_("You already grabbed another order at that time."))
-        claimed = GrabOrder.objects.filter(pk=current.pk, status=GrabOrderStatus.OPEN).update(
+        claimed = GrabOrder.objects.filter(pk=current.pk, status__in=GRAB_ORDER_TRANSITIONS.sources("grab")).update(
             status=GrabOrderStatus.GRABBED, winner=engineer, grabbed_at=now
         )
         if claimed != 1:
             raise AlreadyGrabbed()
         # Conditional too: a rejection that withdrew this invitation while we waited for the
         # order's row lock has committed by now, and this statement sees it.
-        if not Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.OPEN).update(
+        if not Invitation.objects.filter(pk=invitation.pk, status__in=INVITATION_TRANSITIONS.sources("win")).update(
             status=InvitationStatus.WON
         ):
             raise NotFound(_("Grab order not found."))
@@ -428,9 +445,7 @@ def grab_order_confirm(*, grab_order: GrabOrder, by: User, now: dt.datetime | No
     with transaction.atomic():
         # The work order before the grab order, in the order a grab takes them.
         lock_work_order(WorkOrder(pk=grab_order.work_order_id))
-        order = _locked(grab_order)
-        _require_owner(order, by)
-        _require_status(order, GrabOrderStatus.GRABBED)
+        order = _locked_for_owner(grab_order, by, "confirm")
         booking = booking_create(
             by=by,
             engineer=cast(Engineer, order.winner),  # a grabbed order has its winner
@@ -447,7 +462,7 @@ def grab_order_confirm(*, grab_order: GrabOrder, by: User, now: dt.datetime | No
         order.booking = booking
         order.confirmed_at, order.confirmed_by = now, by
         _record(order, by, ["status", "booking", "confirmed_at", "confirmed_by"])
-        Invitation.objects.filter(grab_order=order, status=InvitationStatus.OPEN).update(status=InvitationStatus.CLOSED)
+        _close_invitations(order, "close")
     return booking
 
 
@@ -455,9 +470,7 @@ def grab_order_confirm(*, grab_order: GrabOrder, by: User, now: dt.datetime | No
 def grab_order_reject(*, grab_order: GrabOrder, by: User, now: dt.datetime | None = None) -> GrabOrder:
     """The rep turns the grabbing engineer down: their invitation is withdrawn, the order reopens."""
     now = now or timezone.now()
-    order = _locked(grab_order)
-    _require_owner(order, by)
-    _require_status(order, GrabOrderStatus.GRABBED)
+    order = _locked_for_owner(grab_order, by, "reject")
     invitation = Invitation.objects.get(grab_order=order, engineer=order.winner)
     invitation.status, invitation.withdrawn_at, invitation.withdrawn_by = InvitationStatus.WITHDRAWN, now, by
     invitation._history_user = by
@@ -468,20 +481,14 @@ def grab_order_reject(*, grab_order: GrabOrder, by: User, now: dt.datetime | Non
     return order
 
 
-# A grab order not yet booked still calls for its work order.
-CALLED_OFF_WITH_THE_WORK_ORDER = (GrabOrderStatus.OPEN, GrabOrderStatus.GRABBED)
-
-
 @transaction.atomic
 def grab_order_cancel(*, grab_order: GrabOrder, by: User, now: dt.datetime | None = None) -> GrabOrder:
     """The rep calls the order off while nobody has grabbed it."""
     now = now or timezone.now()
-    order = _locked(grab_order)
-    _require_owner(order, by)
-    _require_status(order, GrabOrderStatus.OPEN)
+    order = _locked_for_owner(grab_order, by, "cancel")
     order.status, order.cancelled_at, order.cancelled_by = GrabOrderStatus.CANCELLED, now, by
     _record(order, by, ["status", "cancelled_at", "cancelled_by"])
-    Invitation.objects.filter(grab_order=order, status=InvitationStatus.OPEN).update(status=InvitationStatus.CLOSED)
+    _close_invitations(order, "close")
     return order
 
 
@@ -490,17 +497,15 @@ def grab_orders_call_off(*, work_order: WorkOrder, by: User, now: dt.datetime) -
     and its invitations closed (the grabbing engineer's too), inside the cancelling transaction.
     Returns how many were called off."""
     called_off = 0
-    for order in GrabOrder.objects.filter(work_order=work_order, status__in=CALLED_OFF_WITH_THE_WORK_ORDER):
+    for order in GrabOrder.objects.filter(work_order=work_order, status__in=GRAB_ORDER_TRANSITIONS.sources("call_off")):
         order = _locked(order)
-        if order.status not in CALLED_OFF_WITH_THE_WORK_ORDER:  # confirmed or expired meanwhile
+        if not order.allows("call_off"):  # confirmed or expired meanwhile
             continue
         # A grabbed order lets its engineer go (who it was stays in the order's history).
         order.status, order.winner, order.grabbed_at = GrabOrderStatus.CANCELLED, None, None
         order.cancelled_at, order.cancelled_by = now, by
         _record(order, by, ["status", "winner", "grabbed_at", "cancelled_at", "cancelled_by"])
-        Invitation.objects.filter(grab_order=order, status__in=(InvitationStatus.OPEN, InvitationStatus.WON)).update(
-            status=InvitationStatus.CLOSED
-        )
+        _close_invitations(order, "call_off")
         called_off += 1
     return called_off
 
@@ -509,16 +514,16 @@ def grab_orders_expire(*, now: dt.datetime | None = None) -> int:
     """Expire the open orders whose start has come; running it again changes nothing."""
     now = now or timezone.now()
     expired = 0
-    for pk in GrabOrder.objects.filter(status=GrabOrderStatus.OPEN, start__lte=now).values_list("pk", flat=True):
+    expirable = GrabOrder.objects.filter(status__in=GRAB_ORDER_TRANSITIONS.sources("expire"), start__lte=now)
+    for pk in expirable.values_list("pk", flat=True):
         with transaction.atomic():
             # Conditional: an order grabbed a moment ago is left alone.
-            if GrabOrder.objects.filter(pk=pk, status=GrabOrderStatus.OPEN).update(
+            if GrabOrder.objects.filter(pk=pk, status__in=GRAB_ORDER_TRANSITIONS.sources("expire")).update(
                 status=GrabOrderStatus.EXPIRED, expired_at=now
             ):
-                _record(GrabOrder.objects.get(pk=pk), None, ["status", "expired_at"])
-                Invitation.objects.filter(grab_order_id=pk, status=InvitationStatus.OPEN).update(
-                    status=InvitationStatus.CLOSED
-                )
+                order = GrabOrder.objects.get(pk=pk)
+                _record(order, None, ["status", "expired_at"])
+                _close_invitations(order, "close")
                 expired += 1
     return expired
 
@@ -542,8 +547,7 @@ def question_ask(
             raise ValidationFailed(fields={"engineer": [_("This engineer was not invited.")]})
     else:
         engineer = _own_invitation(order, by).engineer
-    if order.status not in (GrabOrderStatus.OPEN, GrabOrderStatus.GRABBED):
-        raise InvalidState(_("The grab order is closed; questions are no longer possible."))
+    GRAB_ORDER_TRANSITIONS.require(order, "ask")
     return Question.objects.create(
         grab_order=order, engineer=engineer, author=by, text=text, created_at=now or timezone.now()
     )

@@ -12,7 +12,8 @@ from monitoring.api import serializers
 from monitoring.api.filters import AlertFilter, CellFilter
 from monitoring.models import Alert, CellSnapshot
 from monitoring.selectors import dashboard as dashboard_selectors
-from monitoring.services.recompute import alert_acknowledge, alert_resolve, default_end
+from monitoring.services.alerts import alert_acknowledge, alert_resolve
+from monitoring.services.recompute import default_end
 from monitoring.tasks import recompute_cells
 from presales import access
 from presales.api.permissions import HasRole
@@ -38,7 +39,7 @@ class CellListView(ListAPIView):
             end = dashboard_selectors.day_end(check_time(dt.date.fromisoformat(day))) if day else None
         except (ValueError, ValidationError):
             end = None  # the FilterSet reports the bad date as a 400
-        end = end or dashboard_selectors.latest_window_end(regions=dashboard_selectors.dashboard_regions(user=user))
+        end = end or dashboard_selectors.latest_window_end(regions=access.watched_regions(user))
         if end is None:
             return CellSnapshot.objects.none()
         return dashboard_selectors.snapshot_list(user=user, end=end)

@@ -28,12 +28,6 @@ from presales import access
 from presales.models import Region, Solution, User
 
 
-def dashboard_regions(*, user: User) -> QuerySet[Region]:
-    if access.is_admin(user):
-        return Region.objects.all()
-    return user.regions.all()
-
-
 def latest_window_end(*, regions=None) -> dt.datetime | None:
     """The end of the newest computed window (for the given regions)."""
     snapshots = CellSnapshot.objects.all()
@@ -88,7 +82,7 @@ def with_plans(alerts) -> list[Alert]:
 def dashboard_for(*, user: User, end: dt.datetime | None = None, trend_days: int = 56) -> Dashboard:
     """The regional dashboard: every region × solution of the user's regions at the newest window
     (or ``end``), its active alerts with plans, and a daily trend. A fixed number of queries."""
-    regions = list(dashboard_regions(user=user))
+    regions = list(access.watched_regions(user))
     solutions = list(Solution.objects.all())
     end = end or latest_window_end(regions=regions)
     snapshots = {}
@@ -125,7 +119,7 @@ def dashboard_for(*, user: User, end: dt.datetime | None = None, trend_days: int
 def snapshot_list(
     *, user: User, end: dt.datetime, region: Region | None = None, solution: Solution | None = None
 ) -> QuerySet[CellSnapshot]:
-    qs = CellSnapshot.objects.filter(region__in=dashboard_regions(user=user), window_end=end)
+    qs = CellSnapshot.objects.restrict(user).filter(window_end=end)
     if region is not None:
         qs = qs.filter(region=region)
     if solution is not None:
@@ -141,7 +135,7 @@ def alert_list(
     kind: str | None = None,
     status: str | None = None,
 ) -> QuerySet[Alert]:
-    qs = Alert.objects.filter(region__in=dashboard_regions(user=user)).select_related("region", "solution")
+    qs = Alert.objects.restrict(user).select_related("region", "solution")
     if region is not None:
         qs = qs.filter(region=region)
     if solution is not None:
@@ -193,11 +187,12 @@ def engineer_utilisation(
     computed now, in four queries."""
     stored = UtilisationSnapshot.objects.filter(window_start=start, window_end=end)
     if not stored.exists():
-        rows = _utilisation_now(regions=dashboard_regions(user=user), start=start, end=end)
+        rows = _utilisation_now(regions=access.watched_regions(user), start=start, end=end)
         return sorted(rows, key=lambda row: (-(row.utilisation or 0), row.engineer.name))
     ratio = Coalesce(utilisation_expression(), Value(0.0))  # no capacity sorts as idle, as in Python
     return (
-        stored.filter(region__in=dashboard_regions(user=user), engineer__is_active=True)
+        stored.restrict(user)
+        .filter(engineer__is_active=True)
         .select_related("engineer__user", "region")
         .annotate(ratio=ratio)
         .order_by("-ratio", "engineer__user__display_name", "engineer_id")
@@ -243,7 +238,7 @@ def dashboard_computed(*, dashboard: Dashboard) -> bool:
 
 
 def manageable_region_ids(*, user: User) -> set[int]:
-    """The regions whose alerts the user may acknowledge and resolve: ``services.can_manage``
+    """The regions whose alerts the user may acknowledge and resolve: ``monitoring.services.alerts.can_manage``
     for a whole list of alerts in one query."""
     if access.is_admin(user):
         return set(Region.objects.values_list("pk", flat=True))

@@ -1,4 +1,5 @@
-"""Writes of real-time control: recompute snapshots and alerts; acknowledge and resolve alerts.
+"""Writes of real-time control: recompute snapshots and alerts (acknowledging and resolving
+them: monitoring.services.alerts).
 
 A recompute is an upsert keyed on region × solution × window end (and kind, for alerts), so
 running it twice, or twice at once, leaves the same rows: the unique constraints decide races.
@@ -13,26 +14,20 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from monitoring.figures import CellFigures, EngineerLoad, WindowCounts, cell_figures, is_midnight, window_ends
 from monitoring.models import (
     ACTIVE_ALERT_STATUSES,
     Alert,
     AlertKind,
-    AlertStatus,
     CellSnapshot,
     CellStatus,
     MonitoringPolicy,
     UtilisationSnapshot,
 )
 from monitoring.notifications import notify_alert_opened
-from monitoring.selectors.dashboard import alert_list
-from presales import access
 from presales.core.db import lock, lock_if_any
 from presales.core.outbox import enqueue
-from presales.exceptions import InvalidState, NotFound, PermissionDenied
-from presales.models import Region, User
 
 # The counts each kind of surge watches.
 WATCHED = {
@@ -289,38 +284,3 @@ def _clear(region_id, solution_id, kind, end) -> bool:
             window_end__lte=end,
         ).update(cleared_at=end, window_end=end)
     )
-
-
-def can_manage(*, user: User, region: Region) -> bool:
-    return access.manages_region_or_admin(user, region)
-
-
-def _locked_alert(alert: Alert, user: User) -> Alert:
-    alert = lock(Alert.objects.select_related("region"), pk=alert.pk)
-    if not can_manage(user=user, region=alert.region):
-        # A watcher of the region (a delivery-centre lead) sees the alert but does not handle it;
-        # anyone else learns nothing of it.
-        if alert_list(user=user).filter(pk=alert.pk).exists():
-            raise PermissionDenied(_("Only a manager of the region acknowledges or resolves its alerts."))
-        raise NotFound(_("Alert not found."))
-    return alert
-
-
-@transaction.atomic
-def alert_acknowledge(*, alert: Alert, by: User, now: dt.datetime | None = None) -> Alert:
-    alert = _locked_alert(alert, by)
-    if alert.status != AlertStatus.OPEN:
-        raise InvalidState(_("Only an open alert can be acknowledged."))
-    alert.status, alert.acknowledged_at, alert.acknowledged_by = AlertStatus.ACKNOWLEDGED, now or timezone.now(), by
-    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
-    return alert
-
-
-@transaction.atomic
-def alert_resolve(*, alert: Alert, by: User, now: dt.datetime | None = None) -> Alert:
-    alert = _locked_alert(alert, by)
-    if alert.status == AlertStatus.RESOLVED:
-        raise InvalidState(_("This alert is already resolved."))
-    alert.status, alert.resolved_at, alert.resolved_by = AlertStatus.RESOLVED, now or timezone.now(), by
-    alert.save(update_fields=["status", "resolved_at", "resolved_by"])
-    return alert

@@ -18,6 +18,7 @@ from dispatch.models import Engineer
 from monitoring import views
 from monitoring.models import Alert, AlertKind, AlertStatus, CellSnapshot, CellStatus
 from monitoring.selectors.dashboard import day_end
+from monitoring.services import alerts as alert_services
 from monitoring.services import recompute as monitoring_services
 from monitoring.tasks import recompute_cells
 from presales.choices import Role
@@ -305,7 +306,7 @@ def test_resolve_in_place_records_who(client, manager, cells):
 
 
 def test_a_refused_action_is_shown_on_the_row(client, manager, cells):
-    monitoring_services.alert_resolve(alert=cells["delay"], by=manager)
+    alert_services.alert_resolve(alert=cells["delay"], by=manager)
     response = post_action(client, manager, "acknowledge", cells["delay"])
     body = response.content.decode()
     assert response.status_code == 200

@@ -8,7 +8,8 @@ from django.core import mail
 
 from monitoring.figures import WindowCounts
 from monitoring.models import Alert, AlertKind, AlertStatus, CellSnapshot, ContingencyPlan, MonitoringPolicy
-from monitoring.services.recompute import alert_acknowledge, alert_resolve, recompute, surge
+from monitoring.services.alerts import alert_acknowledge, alert_resolve
+from monitoring.services.recompute import recompute, surge
 from monitoring.tasks import HARD_LIMIT, SOFT_LIMIT, recompute_cells
 from presales.exceptions import InvalidState, NotFound
 from presales.models import User

@@ -3,19 +3,17 @@ opportunity; the regional manager approves or declines. Refusals are shown as me
 write nothing; the rules live in dispatch.tiered.escalations."""
 
 from django import forms
-from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dispatch.models import EscalationStatus
+from dispatch.models import Escalation
 from dispatch.tiered import escalations as escalation_services
 from dispatch.tiered.eligibility import DELIVERY_CENTRE_CLASSES
 from presales import access
 from presales.decorators import role_required
-from presales.exceptions import ApplicationError
-from presales.feedback import message_form_errors, message_refusal
+from presales.feedback import act_on_form
 from presales.selectors.opportunities import opportunity_list
 
 
@@ -48,14 +46,13 @@ def escalations(request):
     form = None
     if access.is_rep(user):
         form = EscalationRequestForm(user=user, initial={"opportunity": request.GET.get("opportunity")})
-    rows = escalation_services.escalations_visible_to(user).order_by("-requested_at", "-pk")[:100]
+    rows = Escalation.objects.restrict(user).with_parties().order_by("-requested_at", "-pk")[:100]
     context = {
         "form": form,
         "escalations": rows,
         "can_decide": access.is_manager_or_admin(user),
         "decided_region_ids": set(user.regions.values_list("pk", flat=True)),
         "is_admin": access.is_admin(user),
-        "pending": EscalationStatus.REQUESTED,
         "default_days": escalation_services.DEFAULT_PERIOD_DAYS,
     }
     return render(request, "dispatch/escalations.html", context)
@@ -64,32 +61,25 @@ def escalations(request):
 @require_POST
 @role_required(*access.REPS)
 def escalation_request(request):
-    form = EscalationRequestForm(request.POST, user=request.user)
-    if not form.is_valid():
-        message_form_errors(request, form)
-        return redirect("dispatch:escalations")
-    try:
-        escalation_services.escalation_request(by=request.user, **form.cleaned_data)
-    except ApplicationError as error:
-        message_refusal(request, error)
-    else:
-        messages.success(request, _("Escalation requested; the regional manager will decide."))
-    return redirect("dispatch:escalations")
+    return act_on_form(
+        request,
+        EscalationRequestForm(request.POST, user=request.user),
+        lambda data: escalation_services.escalation_request(by=request.user, **data),
+        success=_("Escalation requested; the regional manager will decide."),
+        back="dispatch:escalations",
+    )
 
 
 def _decide(request, pk, decide, success: str):
-    escalation = get_object_or_404(escalation_services.escalations_visible_to(request.user), pk=pk)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The period is 1 to 180 days."))
-        return redirect("dispatch:escalations")
-    try:
-        decide(escalation=escalation, by=request.user, **form.cleaned_data)
-    except ApplicationError as error:
-        message_refusal(request, error)
-    else:
-        messages.success(request, success)
-    return redirect("dispatch:escalations")
+    escalation = get_object_or_404(Escalation.objects.restrict(request.user).with_parties(), pk=pk)
+    return act_on_form(
+        request,
+        DecisionForm(request.POST),
+        lambda data: decide(escalation=escalation, by=request.user, **data),
+        success=success,
+        back="dispatch:escalations",
+        invalid=_("The period is 1 to 180 days."),
+    )
 
 
 @require_POST

@@ -3,18 +3,16 @@ on-duty engineer answers in place. Refusals are messages and write nothing; the 
 dispatch.tiered.hotline."""
 
 from django import forms
-from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dispatch.models import HotlineStatus, HotlineUrgency
+from dispatch.models import HotlineRequest, HotlineUrgency
 from dispatch.tiered import hotline as hotline_services
 from presales import access
 from presales.decorators import role_required
-from presales.exceptions import ApplicationError
-from presales.feedback import message_form_errors, message_refusal
+from presales.feedback import act_on_form
 from presales.selectors.opportunities import opportunity_list
 
 READERS = access.ALL_ROLES
@@ -45,8 +43,7 @@ def hotline(request):
     user = request.user
     context = {
         "form": HotlineAskForm(user=user) if access.is_rep(user) else None,
-        "requests": hotline_services.hotline_visible_to(user).order_by("-requested_at", "-pk")[:100],
-        "open": HotlineStatus.OPEN,
+        "requests": HotlineRequest.objects.restrict(user).with_parties().order_by("-requested_at", "-pk")[:100],
     }
     return render(request, "dispatch/hotline.html", context)
 
@@ -54,34 +51,25 @@ def hotline(request):
 @require_POST
 @role_required(*access.REPS)
 def hotline_ask(request):
-    form = HotlineAskForm(request.POST, user=request.user)
-    if not form.is_valid():
-        message_form_errors(request, form)
-        return redirect("dispatch:hotline")
-    try:
-        asked = hotline_services.hotline_request(by=request.user, **form.cleaned_data)
-    except ApplicationError as error:
-        message_refusal(request, error)
-    else:
-        messages.success(
-            request,
-            _("Your question went to %(engineer)s, on duty for the hotline.") % {"engineer": asked.engineer.name},
-        )
-    return redirect("dispatch:hotline")
+    return act_on_form(
+        request,
+        HotlineAskForm(request.POST, user=request.user),
+        lambda data: hotline_services.hotline_request(by=request.user, **data),
+        success=lambda asked: (
+            _("Your question went to %(engineer)s, on duty for the hotline.") % {"engineer": asked.engineer.name}
+        ),
+        back="dispatch:hotline",
+    )
 
 
 @require_POST
 @role_required(*access.ENGINEERS)
 def hotline_answer(request, pk: int):
-    request_row = get_object_or_404(hotline_services.hotline_visible_to(request.user), pk=pk)
-    form = HotlineAnswerForm(request.POST)
-    if not form.is_valid():
-        message_form_errors(request, form)
-        return redirect("dispatch:hotline")
-    try:
-        hotline_services.hotline_answer(hotline=request_row, by=request.user, answer=form.cleaned_data["answer"])
-    except ApplicationError as error:
-        message_refusal(request, error)
-    else:
-        messages.success(request, _("Answer sent."))
-    return redirect("dispatch:hotline")
+    request_row = get_object_or_404(HotlineRequest.objects.restrict(request.user).with_parties(), pk=pk)
+    return act_on_form(
+        request,
+        HotlineAnswerForm(request.POST),
+        lambda data: hotline_services.hotline_answer(hotline=request_row, by=request.user, answer=data["answer"]),
+        success=_("Answer sent."),
+        back="dispatch:hotline",
+    )
