@@ -12,22 +12,11 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 
 from presales import access
-from presales.choices import ProjectClass
 from presales.core.restrict import RestrictedQuerySet, Rule
 
 if TYPE_CHECKING:  # the models module imports this one
     from dispatch.models import Booking, Escalation, HotlineRequest, WorkOrder  # noqa: F401 (quoted below)
     from presales.models import User
-
-# The classes a delivery centre serves, hence what its lead sees of a solution's work.
-_CENTRE_CLASSES = [ProjectClass.A, ProjectClass.B]
-
-
-def _centre_work_q(user: User, opportunity: str) -> Q:
-    """A lead's part: the class A/B work of the solution whose centre they lead."""
-    return Q(**{f"{opportunity}__project_class__in": _CENTRE_CLASSES}) & access.leads_solution_q(
-        user, f"{opportunity}__solution"
-    )
 
 
 class WorkOrderQuerySet(RestrictedQuerySet["WorkOrder"]):
@@ -43,7 +32,7 @@ class WorkOrderQuerySet(RestrictedQuerySet["WorkOrder"]):
         if access.is_manager(user):
             visible |= Q(opportunity__region__in=access.managed_regions(user))
         if access.is_lead(user):
-            visible |= _centre_work_q(user, "opportunity")
+            visible |= access.leads_centre_work_q(user, "opportunity")
         if access.is_engineer(user):
             # A subquery, not a join: a join would repeat the work order once per booking.
             bookings = self.model._meta.get_field("bookings").related_model._default_manager
@@ -64,7 +53,7 @@ class BookingQuerySet(RestrictedQuerySet["Booking"]):
         if access.is_manager(user):
             visible |= Q(work_order__opportunity__region__in=access.managed_regions(user))
         if access.is_lead(user):  # as opportunities: their centre's A/B work
-            visible |= _centre_work_q(user, "work_order__opportunity")
+            visible |= access.leads_centre_work_q(user, "work_order__opportunity")
         return visible
 
 

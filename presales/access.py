@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, Q, QuerySet
 
-from presales.choices import Role
+from presales.choices import DELIVERY_CENTRE_CLASSES, Role
 from presales.models import Opportunity, Region, Solution, User
 
 if TYPE_CHECKING:  # the stubs' name for a label that may still be a lazy translation
@@ -131,6 +131,18 @@ def leads_solution_q(user: User, via: str = "solution") -> Q:
     """SQL form of ``leads_solution`` for rows reaching their solution by ``via``; callers check
     ``is_lead`` first (the role is not in the row)."""
     return Q(**{f"{via}__delivery_centre__lead": user})
+
+
+def leads_centre_work(user: User, opportunity: Opportunity) -> bool:
+    """The opportunity is class A/B work of a solution whose delivery centre ``user`` leads."""
+    return opportunity.project_class in DELIVERY_CENTRE_CLASSES and leads_solution(user, opportunity.solution_id)
+
+
+def leads_centre_work_q(user: User, opportunity: str = "") -> Q:
+    """SQL form of ``leads_centre_work`` for rows reaching their opportunity by ``opportunity``
+    (empty: the opportunity itself); callers check ``is_lead`` first."""
+    prefix = f"{opportunity}__" if opportunity else ""
+    return Q(**{f"{prefix}project_class__in": DELIVERY_CENTRE_CLASSES}) & leads_solution_q(user, f"{prefix}solution")
 
 
 def is_engineer_user(user: User, engineer: Any) -> bool:

@@ -25,6 +25,11 @@ class ProjectClass(models.TextChoices):
     E = "E", _("Class E")
 
 
+# The classes of opportunity a delivery centre serves (tiered support, domain §1): its lead
+# directs that work and the centre's engineers may be booked for it without an escalation.
+DELIVERY_CENTRE_CLASSES = (ProjectClass.A, ProjectClass.B)
+
+
 class PresalesStage(models.TextChoices):
     QUALIFICATION = "qualification", _("Qualification")
     VALUE_PRESENTATION = "value_presentation", _("Value presentation")

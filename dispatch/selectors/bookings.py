@@ -19,7 +19,8 @@ from dispatch.delay import Delay, classify_delay
 from dispatch.models import BOOKING_TRANSITIONS, HOLDING_STATUSES, Booking, BookingStatus, Engineer
 from dispatch.rules.hours import booked_hours
 from dispatch.services.bookings import booking_cost, hourly_rate_for
-from presales.choices import DISPATCHABLE_STAGES, ProjectClass
+from presales import access
+from presales.choices import DISPATCHABLE_STAGES
 from presales.models import Opportunity, User
 from presales.periods import Quarter
 from presales.selectors.opportunities import opportunity_list
@@ -97,9 +98,7 @@ def lead_bookings(*, user: User) -> QuerySet[Booking]:
     solutions whose delivery centre ``user`` leads, soonest first; what the lead may reassign."""
     qs = Booking.objects.filter(
         status__in=BOOKING_TRANSITIONS.sources("reassign"),
-        work_order__opportunity__project_class__in=[ProjectClass.A, ProjectClass.B],
-        work_order__opportunity__solution__delivery_centre__lead=user,
-    )
+    ).filter(access.leads_centre_work_q(user, "work_order__opportunity"))
     return with_work_order_delay(qs).select_related("rating").order_by("start", "pk")
 
 

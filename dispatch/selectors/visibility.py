@@ -33,7 +33,6 @@ from dispatch.rules.ratings import SATISFIED_MIN_SCORE, is_bad_review, whole_sco
 from dispatch.rules.utilisation import utilisation
 from dispatch.work_order_status import WorkOrderStatus, with_status
 from presales import access
-from presales.choices import ProjectClass
 from presales.models import Opportunity, User
 from presales.money import ZERO, money
 
@@ -109,9 +108,7 @@ def sees_only_own_part(opportunity: Opportunity, viewer: User) -> bool:
     A/B work. Costs a query only for a viewer holding a manager's or a lead's role."""
     if access.owns_opportunity_or_admin(viewer, opportunity):
         return False
-    if opportunity.project_class in (ProjectClass.A, ProjectClass.B) and access.leads_solution(
-        viewer, opportunity.solution_id
-    ):
+    if access.leads_centre_work(viewer, opportunity):
         return False  # the delivery-centre lead directs their solution's A/B work
     return not access.manages_region(viewer, opportunity.region_id)
 

@@ -31,9 +31,10 @@ from dispatch.rules.uplift import uplift_refused, uplifted, valid_uplift
 from dispatch.services.work_orders import check_fillable, lock_work_order, work_order_create
 from dispatch.signals import work_order_cancelled
 from dispatch.tasks import notify_engineer
-from dispatch.tiered.eligibility import DELIVERY_CENTRE_CLASSES, check_eligible
+from dispatch.tiered.eligibility import check_eligible
 from dispatch.work_order_status import WorkOrderStatus, work_order_status_at
 from presales import access
+from presales.choices import DELIVERY_CENTRE_CLASSES
 from presales.core.db import lock
 from presales.core.outbox import enqueue
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, SlotUnavailable, ValidationFailed

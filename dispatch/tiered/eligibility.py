@@ -18,11 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import Engineer, Escalation, EscalationStatus
-from presales.choices import ProjectClass
+from presales.choices import DELIVERY_CENTRE_CLASSES
 from presales.exceptions import NotEligible
 from presales.models import Opportunity
-
-DELIVERY_CENTRE_CLASSES = (ProjectClass.A, ProjectClass.B)
 
 LOCAL = "local"
 DELIVERY_CENTRE = "delivery_centre"

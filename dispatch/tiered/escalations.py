@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from dispatch.models import ESCALATION_TRANSITIONS, Escalation, EscalationStatus
 from dispatch.tasks import notify_escalation
-from dispatch.tiered.eligibility import DELIVERY_CENTRE_CLASSES, open_escalation
+from dispatch.tiered.eligibility import open_escalation
 from presales import access
+from presales.choices import DELIVERY_CENTRE_CLASSES
 from presales.core.db import lock
 from presales.core.outbox import enqueue
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, ValidationFailed

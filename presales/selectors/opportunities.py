@@ -3,7 +3,6 @@
 from django.db.models import Q, QuerySet
 
 from presales import access
-from presales.choices import ProjectClass
 from presales.models import Opportunity, User
 
 
@@ -20,7 +19,7 @@ def opportunity_list(*, user: User) -> QuerySet[Opportunity]:
     if access.is_manager(user):
         visible |= Q(region__in=access.managed_regions(user))
     if access.is_lead(user):
-        visible |= Q(project_class__in=[ProjectClass.A, ProjectClass.B]) & access.leads_solution_q(user)
+        visible |= access.leads_centre_work_q(user)
     if access.is_engineer(user) and hasattr(Opportunity, "work_orders"):
         visible |= Q(work_orders__bookings__engineer__user=user)
     return qs.filter(visible).distinct()

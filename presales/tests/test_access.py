@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from dispatch.models import DeliveryCentre
 from presales import access
-from presales.choices import Role
+from presales.choices import ProjectClass, Role
 from presales.models import Opportunity
 from presales.tests.factories import OpportunityFactory, RegionFactory, SolutionFactory, make_user
 
@@ -163,6 +163,34 @@ def test_leads_solution_q_is_the_sql_form_of_leads_solution(people):
     for opportunity in (on_led, on_other):
         in_sql = Opportunity.objects.filter(access.leads_solution_q(people["lead"]), pk=opportunity.pk).exists()
         assert in_sql == access.leads_solution(people["lead"], opportunity.solution)
+
+
+def test_leads_centre_work_is_class_a_b_work_of_the_led_solution(people):
+    led, other = SolutionFactory(), SolutionFactory()
+    DeliveryCentre.objects.create(solution=led, name="Centre", lead=people["lead"])
+    opportunities = {
+        (solution.pk, project_class): OpportunityFactory(
+            solution=solution, project_class=project_class, owner=people["rep"]
+        )
+        for solution in (led, other)
+        for project_class in ProjectClass.values
+    }
+    for (solution_id, project_class), opportunity in opportunities.items():
+        expected = solution_id == led.pk and project_class in ("A", "B")
+        assert access.leads_centre_work(people["lead"], opportunity) is expected, (solution_id, project_class)
+    assert not access.leads_centre_work(people["rep"], opportunities[led.pk, "A"])
+
+
+def test_leads_centre_work_q_is_the_sql_form_of_leads_centre_work(people):
+    led = SolutionFactory()
+    DeliveryCentre.objects.create(solution=led, name="Centre", lead=people["lead"])
+    for project_class in ProjectClass.values:
+        OpportunityFactory(solution=led, project_class=project_class, owner=people["rep"])
+        OpportunityFactory(project_class=project_class, owner=people["rep"])
+    lead = people["lead"]
+    in_sql = set(Opportunity.objects.filter(access.leads_centre_work_q(lead)))
+    assert in_sql == {o for o in Opportunity.objects.all() if access.leads_centre_work(lead, o)}
+    assert len(in_sql) == 2
 
 
 def test_is_engineer_user_and_is_booked_engineer(people):

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from dispatch.models import Escalation
 from dispatch.tiered import escalations as escalation_services
-from dispatch.tiered.eligibility import DELIVERY_CENTRE_CLASSES
 from presales import access
+from presales.choices import DELIVERY_CENTRE_CLASSES
 from presales.decorators import role_required
 from presales.feedback import act_on_form
 from presales.selectors.opportunities import opportunity_list
