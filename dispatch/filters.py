@@ -10,13 +10,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from dispatch.delay import Delay
-from dispatch.forms import EngineerSearchForm, SkillLevelsField
+from dispatch.forms import EngineerSearchForm, SkillLevelsField, WorkOrderFilterForm
 from dispatch.models import Booking, BookingStatus, Engineer, WorkOrder
 from dispatch.selectors.bookings import dispatchable_opportunities
 from dispatch.selectors.engineers import ORDERINGS, engineer_search
 from dispatch.selectors.work_orders import work_order_list
 from dispatch.work_order_status import WorkOrderStatus
-from presales.api.filters import AwareIsoDateTimeFilter, BoundedDateFilter, IdFilter, StrictBooleanFilter
+from presales.api.filters import (
+    AwareIsoDateTimeFilter,
+    BoundedDateFilter,
+    BoundedIsoDateTimeFilter,
+    IdFilter,
+    StrictBooleanFilter,
+)
 from presales.api.limits import MAX_ITEMS
 from presales.inputs import ID_SCHEMA, NOT_AN_ID, as_id
 from presales.models import Opportunity, Region, Skill, Solution
@@ -236,3 +242,23 @@ class WorkOrderFilter(django_filters.FilterSet):
             solution=data.get("solution"),
             delay=data.get("delay") or None,
         )
+
+
+class WorkOrderPageFilter(WorkOrderFilter):
+    """The work-order page's: the API's region and solution (parsed and worded once, in
+    WorkOrderFilter), shown by WorkOrderFilterForm. Status is any of several, repeated (the
+    dashboard links a cell's waiting demand: open or partially staffed), and desired_end_from
+    is organisation time, as the page's datetime-local input sends it, without an offset."""
+
+    opportunity = delay = None
+    status = django_filters.MultipleChoiceFilter(choices=WorkOrderStatus.choices)
+    desired_end_from = BoundedIsoDateTimeFilter()
+
+    class Meta(WorkOrderFilter.Meta):
+        form = WorkOrderFilterForm
+
+    def search_criteria(self) -> dict:
+        """The valid filters as work_order_list's keyword arguments; none when any is invalid."""
+        if not self.is_valid():
+            return {}
+        return {name: value for name, value in self.form.cleaned_data.items() if value}

@@ -12,7 +12,7 @@ from dispatch.services.work_orders import MAX_SKILLS
 from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage
 from presales.exceptions import ValidationFailed
 from presales.inputs import BoundedDateField, BoundedDateTimeField
-from presales.models import Region, Skill, Solution
+from presales.models import Skill, Solution
 
 LEVEL_CHOICES = [("", _("Any level"))] + [(str(level), str(level)) for level in range(1, 6)]
 ORDERING_LABELS = {
@@ -286,27 +286,19 @@ def required_skills(formset) -> list[tuple[Skill, int]]:
 
 
 class WorkOrderFilterForm(forms.Form):
-    """The work-order list's filters, in the query string by code so links stay readable (the
-    dashboard links each cell's waiting demand here): ``region``, ``solution``, ``status``
-    repeated for any of several, ``desired_end_from`` (organisation time)."""
+    """How the work-order list shows its filters (dispatch.filters.WorkOrderPageFilter parses
+    them): in the query string by code so links stay readable (the dashboard links each cell's
+    waiting demand here): ``region``, ``solution``, ``status`` repeated for any of several,
+    ``desired_end_from`` (organisation time)."""
 
-    region = forms.ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.all(), to_field_name="code", required=False, empty_label=_("Any")
-    )
-    solution = forms.ModelChoiceField(
-        label=_("Solution"), queryset=Solution.objects.all(), to_field_name="code", required=False, empty_label=_("Any")
-    )
-    status = forms.MultipleChoiceField(
-        label=_("Status"), required=False, widget=forms.CheckboxSelectMultiple, help_text=_("None ticked: any.")
-    )
-    desired_end_from = local_datetime_field(_("Desired end from"), required=False)
-
-    def __init__(self, *args, statuses, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = statuses
-
-    def filters(self) -> dict:
-        """The valid filters as work_order_list's keyword arguments; none when any is invalid."""
-        if not self.is_valid():
-            return {}
-        return {name: value for name, value in self.cleaned_data.items() if value}
+        fields = self.fields
+        for name, label in (("region", _("Region")), ("solution", _("Solution"))):
+            fields[name].label = label
+            fields[name].empty_label = _("Any")
+        fields["status"].label = _("Status")
+        fields["status"].help_text = _("None ticked: any.")
+        fields["status"].widget = forms.CheckboxSelectMultiple(choices=fields["status"].choices)
+        fields["desired_end_from"].label = _("Desired end from")
+        fields["desired_end_from"].widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MINUTE)
