@@ -100,9 +100,8 @@ class EngineerSearchForm(forms.Form):
         fields = self.fields
         for name, label in self.LABELS.items():
             fields[name].label = label
-        for name in ("solution", "region"):
+        for name in ("solution", "skill", "region"):
             fields[name].empty_label = _("Any")
-        fields["skill"].empty_label = _("Any")
         fields["skill"].widget = OneOfMany(choices=fields["skill"].choices)
         fields["min_level"].widget = forms.Select(choices=LEVEL_CHOICES)
         fields["opportunity"].empty_label = _("Choose when booking")
