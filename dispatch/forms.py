@@ -8,11 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import MAX_ENGINEERS_NEEDED, Engineer
 from dispatch.rules.ratings import SCORES
-from dispatch.selectors.engineers import ORDERINGS
+from dispatch.selectors.engineers import ORDERINGS, check_free_window
 from dispatch.services.work_orders import MAX_SKILLS
 from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage
-from presales.inputs import BoundedDateField, BoundedDateTimeField, IdField
-from presales.models import Region, Skill, Solution
+from presales.exceptions import ValidationFailed
+from presales.inputs import BoundedDateField, BoundedDateTimeField
+from presales.models import Skill, Solution
 
 LEVEL_CHOICES = [("", _("Any level"))] + [(str(level), str(level)) for level in range(1, 6)]
 ORDERING_LABELS = {
@@ -63,50 +64,64 @@ class SkillLevelsField(forms.Field):
         return [(skills[code], level) for code, level in wanted.items()]
 
 
-class EngineerSearchForm(forms.Form):
-    # Codes in the query string keep search URLs readable and shareable.
-    solution = forms.ModelChoiceField(
-        label=_("Solution"), queryset=Solution.objects.all(), to_field_name="code", required=False, empty_label=_("Any")
-    )
-    skill = forms.ModelChoiceField(
-        label=_("Skill"), queryset=Skill.objects.all(), to_field_name="code", required=False, empty_label=_("Any")
-    )
-    min_level = forms.TypedChoiceField(
-        label=_("Minimum level"), choices=LEVEL_CHOICES, coerce=int, empty_value=None, required=False
-    )
-    region = forms.ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.all(), to_field_name="code", required=False, empty_label=_("Any")
-    )
-    grade = forms.ChoiceField(label=_("Grade"), required=False)
-    resource_type = forms.ChoiceField(label=_("Resource type"), required=False)
-    min_rating = forms.DecimalField(
-        label=_("Minimum rating"), min_value=1, max_value=5, decimal_places=1, required=False
-    )
-    free_date = BoundedDateField(
-        label=_("Free on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    free_start = forms.TimeField(
-        label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
-    free_end = forms.TimeField(
-        label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
-    ordering = forms.ChoiceField(label=_("Order by"), required=False)
-    opportunity = forms.ModelChoiceField(
-        label=_("Book for opportunity"), queryset=None, required=False, empty_label=_("Choose when booking")
-    )
-    # The Monday of the week the board shows; week navigation changes only this.
-    week = BoundedDateField(required=False, widget=forms.HiddenInput)
-    # Opened from a work order: its skills each at its level, and the work order bookings fill.
-    skill_level = SkillLevelsField(required=False)
-    work_order = IdField(required=False, widget=forms.HiddenInput)
+class OneOfMany(forms.Select):
+    """One choice, for a parameter the search takes repeated (``skill``): read as the list the
+    query string gives, the empty option ("Any") giving none."""
 
-    def __init__(self, *args, grades: list[str], resource_types: list[str], opportunities, **kwargs):
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return [value for value in values if value not in (None, "")]
+
+    def format_value(self, value):
+        return super().format_value(value) or [""]
+
+
+class EngineerSearchForm(forms.Form):
+    """How the find page shows the search. Its fields are dispatch.filters.EngineerPageFilter's,
+    which parses them as the API does; this form gives them labels and widgets and builds the
+    free window from the page's day and times."""
+
+    LABELS = {
+        "solution": _("Solution"),
+        "skill": _("Skill"),
+        "min_level": _("Minimum level"),
+        "region": _("Region"),
+        "grade": _("Grade"),
+        "resource_type": _("Resource type"),
+        "min_rating": _("Minimum rating"),
+        "free_date": _("Free on"),
+        "free_start": _("From"),
+        "free_end": _("Until"),
+        "ordering": _("Order by"),
+        "opportunity": _("Book for opportunity"),
+    }
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["grade"].choices = [("", _("Any"))] + [(grade, grade) for grade in grades]
-        self.fields["resource_type"].choices = [("", _("Any"))] + [(kind, kind) for kind in resource_types]
-        self.fields["ordering"].choices = [(key, ORDERING_LABELS[key]) for key in ORDERINGS]
-        self.fields["opportunity"].queryset = opportunities
+        fields = self.fields
+        for name, label in self.LABELS.items():
+            fields[name].label = label
+        for name in ("solution", "skill", "region"):
+            fields[name].empty_label = _("Any")
+        fields["skill"].widget = OneOfMany(choices=fields["skill"].choices)
+        fields["min_level"].widget = forms.Select(choices=LEVEL_CHOICES)
+        fields["opportunity"].empty_label = _("Choose when booking")
+        fields["ordering"].widget.choices = [(key, ORDERING_LABELS[key]) for key in ORDERINGS]
+        fields["ordering"].help_text = ""  # the API's, naming the parameter's values
+        fields["free_date"].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        fields["free_start"].widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        fields["free_end"].widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        for name in ("week", "work_order"):
+            fields[name].widget = forms.HiddenInput()
+        fields["skill_level"].widget = forms.MultipleHiddenInput()
+        self.order_fields([*self.LABELS, "week", "skill_level", "work_order"])
+
+    def offer(self, *, grades: list[str], resource_types: list[str]) -> None:
+        """The grades and resource types engineers have, as the page's choices."""
+        self.fields["grade"].widget = forms.Select(choices=[("", _("Any"))] + [(grade, grade) for grade in grades])
+        self.fields["resource_type"].widget = forms.Select(
+            choices=[("", _("Any"))] + [(kind, kind) for kind in resource_types]
+        )
 
     def clean(self):
         data = super().clean()
@@ -122,19 +137,12 @@ class EngineerSearchForm(forms.Form):
             zone = timezone.get_current_timezone()
             data["free_from"] = dt.datetime.combine(parts[0], parts[1], tzinfo=zone)
             data["free_to"] = dt.datetime.combine(parts[0], parts[2], tzinfo=zone)
-            if data["free_to"] <= data["free_from"]:
-                self.add_error("free_end", _("The window must end after it starts."))
+            try:
+                check_free_window(data["free_from"], data["free_to"])
+            except ValidationFailed as refusal:  # the page's end time stands for free_to
+                for message in refusal.fields["free_to"]:
+                    self.add_error("free_end", message)
         return data
-
-    def search_criteria(self) -> dict:
-        """The cleaned fields as engineer_search's keyword arguments."""
-        data = self.cleaned_data
-        names = ("solution", "min_level", "region", "grade", "resource_type", "min_rating", "free_from", "free_to")
-        criteria = {name: data.get(name) for name in names}
-        criteria["skills"] = [data["skill"]] if data.get("skill") else []
-        criteria["skill_levels"] = data.get("skill_level") or []
-        criteria["ordering"] = data.get("ordering") or "match"
-        return criteria
 
 
 class BookingForm(forms.Form):
@@ -286,27 +294,19 @@ def required_skills(formset) -> list[tuple[Skill, int]]:
 
 
 class WorkOrderFilterForm(forms.Form):
-    """The work-order list's filters, in the query string by code so links stay readable (the
-    dashboard links each cell's waiting demand here): ``region``, ``solution``, ``status``
-    repeated for any of several, ``desired_end_from`` (organisation time)."""
+    """How the work-order list shows its filters (dispatch.filters.WorkOrderPageFilter parses
+    them): in the query string by code so links stay readable (the dashboard links each cell's
+    waiting demand here): ``region``, ``solution``, ``status`` repeated for any of several,
+    ``desired_end_from`` (organisation time)."""
 
-    region = forms.ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.all(), to_field_name="code", required=False, empty_label=_("Any")
-    )
-    solution = forms.ModelChoiceField(
-        label=_("Solution"), queryset=Solution.objects.all(), to_field_name="code", required=False, empty_label=_("Any")
-    )
-    status = forms.MultipleChoiceField(
-        label=_("Status"), required=False, widget=forms.CheckboxSelectMultiple, help_text=_("None ticked: any.")
-    )
-    desired_end_from = local_datetime_field(_("Desired end from"), required=False)
-
-    def __init__(self, *args, statuses, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = statuses
-
-    def filters(self) -> dict:
-        """The valid filters as work_order_list's keyword arguments; none when any is invalid."""
-        if not self.is_valid():
-            return {}
-        return {name: value for name, value in self.cleaned_data.items() if value}
+        fields = self.fields
+        for name, label in (("region", _("Region")), ("solution", _("Solution"))):
+            fields[name].label = label
+            fields[name].empty_label = _("Any")
+        fields["status"].label = _("Status")
+        fields["status"].help_text = _("None ticked: any.")
+        fields["status"].widget = forms.CheckboxSelectMultiple(choices=fields["status"].choices)
+        fields["desired_end_from"].label = _("Desired end from")
+        fields["desired_end_from"].widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MINUTE)

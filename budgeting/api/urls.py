@@ -1,11 +1,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from budgeting.api import views
+from budgeting.api.views.budgets import BudgetLedgerView, BudgetViewSet
 
 router = SimpleRouter()
-router.register("budgets", views.BudgetViewSet, basename="budget")
+router.register("budgets", BudgetViewSet, basename="budget")
 urlpatterns = [
-    path("budgets/<int:pk>/ledger/", views.BudgetLedgerView.as_view(), name="budget-ledger"),
+    path("budgets/<int:pk>/ledger/", BudgetLedgerView.as_view(), name="budget-ledger"),
     *router.urls,
 ]

@@ -46,6 +46,22 @@ ORDERINGS: dict[str, tuple[str | OrderBy, ...]] = {
 }
 
 
+def check_free_window(free_from: dt.datetime | None, free_to: dt.datetime | None) -> None:
+    """The search's free window: both ends or neither, the end after the start, at most 31 days.
+
+    Raises ValidationFailed on ``free_to``; the find page, which builds the window from a day
+    and two times, shows the same message on its end time.
+    """
+    if (free_from is None) != (free_to is None):
+        raise ValidationFailed(fields={"free_to": [_("Give both ends of the free window.")]})
+    if free_from is not None and free_to is not None:
+        length = free_to.astimezone(dt.UTC) - free_from.astimezone(dt.UTC)  # instants, not wall clocks
+        if length <= dt.timedelta(0):
+            raise ValidationFailed(fields={"free_to": [_("The window must end after it starts.")]})
+        if length > MAX_WINDOW:
+            raise ValidationFailed(fields={"free_to": [_("The free window is at most 31 days long.")]})
+
+
 def engineer_search(
     *,
     solution: Solution | None = None,
@@ -74,14 +90,7 @@ def engineer_search(
     With ``opportunity`` each engineer is annotated ``eligibility`` (the reason code) and
     ``eligible`` under the tiered-support rule; ``eligible_only`` keeps only the eligible.
     """
-    if (free_from is None) != (free_to is None):
-        raise ValidationFailed(fields={"free_to": [_("Give both ends of the free window.")]})
-    if free_from is not None and free_to is not None:
-        length = free_to.astimezone(dt.UTC) - free_from.astimezone(dt.UTC)  # instants, not wall clocks
-        if length <= dt.timedelta(0):
-            raise ValidationFailed(fields={"free_to": [_("The window must end after it starts.")]})
-        if length > MAX_WINDOW:
-            raise ValidationFailed(fields={"free_to": [_("The free window is at most 31 days long.")]})
+    check_free_window(free_from, free_to)
     if ordering not in ORDERINGS:
         raise ValidationFailed(fields={"ordering": [_("Unknown ordering.")]})
     qs = Engineer.objects.filter(is_active=True)

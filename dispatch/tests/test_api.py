@@ -706,7 +706,7 @@ def test_search_items_are_what_the_declared_fields_give(api, rep, pool, centre, 
     declared fields give, for every engineer, with and without an opportunity (eligibility)."""
     from rest_framework import serializers as drf
 
-    from dispatch.api.serializers import EngineerSerializer
+    from dispatch.api.serializers.engineers import EngineerSerializer
 
     pool["wang"].delivery_centre = centre
     pool["wang"].save(update_fields=["delivery_centre"])

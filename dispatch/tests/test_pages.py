@@ -158,6 +158,35 @@ def test_find_page_rejects_unknown_filter_values(client, rep, pool):
     assert set(response.context["form"].errors) == {"region", "min_level"}
 
 
+@pytest.mark.parametrize(
+    "query",
+    [{"min_level": "9"}, {"min_level": "0"}, {"min_rating": "6"}, {"min_rating": "4.555"}, {"skill": "nope"}],
+    ids=["level-above", "level-below", "rating-above", "rating-digits", "unknown-skill"],
+)
+def test_find_page_and_api_refuse_bad_search_criteria_with_the_same_message(client, api, rep, pool, query):
+    # One parser (dispatch.filters.EngineerFilter) behind both doors, so the same words.
+    client.force_login(rep)
+    page = client.get(reverse("dispatch:find"), query, **EN)
+    api_response = api.as_user(rep).get("/api/v1/engineers/", query, **EN)
+    (name,) = query
+    assert page.context["page"] is None and api_response.status_code == 400
+    assert page.context["form"].errors[name] == api_response.json()["fields"][name]
+
+
+def test_find_page_and_api_refuse_a_window_ending_before_it_starts_with_the_same_message(
+    client, api, rep, pool, monday
+):
+    client.force_login(rep)
+    page = client.get(
+        reverse("dispatch:find"), {"free_date": str(monday), "free_start": "11:00", "free_end": "10:00"}, **EN
+    )
+    start = dt.datetime.combine(monday, dt.time(11), tzinfo=timezone.get_current_timezone())
+    window = {"free_from": start.isoformat(), "free_to": (start - dt.timedelta(hours=1)).isoformat()}
+    api_response = api.as_user(rep).get("/api/v1/engineers/", window, **EN)
+    assert page.context["form"].errors["free_end"] == api_response.json()["fields"]["free_to"]
+    assert api_response.json()["fields"]["free_to"] == ["The window must end after it starts."]
+
+
 def test_find_page_shows_when_nothing_matches(client, rep, pool):
     RegionFactory(code="west")
     client.force_login(rep)

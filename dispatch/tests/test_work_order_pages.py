@@ -376,6 +376,16 @@ def test_a_filter_that_does_not_read_is_shown_and_the_list_is_unfiltered(client,
     assert set(shown) == ids(orders.open, orders.partial, orders.unfilled, orders.theirs)
 
 
+@pytest.mark.parametrize("query", [{"region": "atlantis"}, {"solution": "nope"}, {"status": "nonsense"}])
+def test_the_list_page_and_the_api_refuse_a_bad_filter_with_the_same_message(client, api, manager, north, query):
+    # One FilterSet (dispatch.filters.WorkOrderFilter) parses both.
+    response, _shown = listed(client, manager, query)
+    api_response = api.as_user(manager).get("/api/v1/work-orders/", query, **EN)
+    (name,) = query
+    assert api_response.status_code == 400
+    assert response.context["form"].errors[name] == api_response.json()["fields"][name]
+
+
 def test_another_managers_region_is_an_empty_list(client, manager, regions_orders):
     response, shown = listed(client, manager, {"region": "east"})
     assert shown == [] and not response.context["form"].errors

@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dispatch.filters import EngineerPageFilter
 from dispatch.forms import BookingForm, CancelForm, CompleteForm, EngineerSearchForm, RateForm
 from dispatch.selectors.board import EARLIEST_ENGINEERS, board_days, earliest_free_slots, schedule_board, week_start
 from dispatch.selectors.bookings import (
@@ -53,12 +54,10 @@ DEFAULT_SLIGHT_LIMIT = Solution._meta.get_field("slight_delay_hours").default
 PAGE_SIZE = 20  # rows of the schedule board too: 20 engineers × 84 hour cells stay readable
 
 
-def _search_form(request) -> EngineerSearchForm:
-    return EngineerSearchForm(
-        request.GET,
-        grades=engineer_grades(),
-        resource_types=engineer_resource_types(),
-        opportunities=dispatchable_opportunities(user=request.user),
+def _search(request) -> EngineerPageFilter:
+    # The API's parser (dispatch.filters), shown as the page's form.
+    return EngineerPageFilter(
+        request.GET, request=request, grades=engineer_grades(), resource_types=engineer_resource_types()
     )
 
 
@@ -101,7 +100,8 @@ def _query(request, **changes) -> str:
 @role_required(*access.OPPORTUNITY_ROLES)
 def find(request):
     # Always bound: with no criteria every field is empty and the search lists everyone.
-    form = _search_form(request)
+    search = _search(request)
+    form = search.form
     valid = form.is_valid()
     work_order = None
     if valid and form.cleaned_data["work_order"] is not None:
@@ -120,7 +120,7 @@ def find(request):
         "work_order": work_order,
     }
     if valid:
-        criteria = form.search_criteria()
+        criteria = search.search_criteria()
         # Tiered support: with an opportunity chosen each engineer says whether, and why, they
         # are eligible for it; the not eligible stay listed so that the reason can be read.
         engineers = engineer_search(

@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dispatch.delay import Delay
+from dispatch.filters import WorkOrderPageFilter
 from dispatch.forms import (
     LENGTH_CHOICES,
     LOCAL_MINUTE,
     CancelForm,
     RequiredSkillFormSet,
-    WorkOrderFilterForm,
     WorkOrderForm,
     required_skills,
 )
@@ -156,8 +156,9 @@ def work_order_index(request):
     dashboard's cells link here, filtered to the cell). Filters that do not read are shown on
     their field with a message, and the list is then unfiltered. WORK_ORDERS_PER_PAGE a page."""
     overseer = oversees_work_orders(request.user)
-    form = WorkOrderFilterForm(request.GET, statuses=WorkOrderStatus.choices)
-    filters = form.filters()
+    search = WorkOrderPageFilter(request.GET, request=request)
+    form = search.form
+    filters = search.search_criteria()
     if form.errors:
         messages.error(request, _("Some filters could not be read, so every work order is listed."))
     owner = None if overseer else request.user

@@ -1,12 +1,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from monitoring.api import views
+from monitoring.api.views.dashboard import AlertViewSet, CellListView, RecomputeView
 
 router = SimpleRouter()
-router.register("alerts", views.AlertViewSet, basename="alert")
+router.register("alerts", AlertViewSet, basename="alert")
 urlpatterns = [
-    path("monitoring/cells/", views.CellListView.as_view(), name="monitoring-cells"),
-    path("monitoring/recompute/", views.RecomputeView.as_view(), name="monitoring-recompute"),
+    path("monitoring/cells/", CellListView.as_view(), name="monitoring-cells"),
+    path("monitoring/recompute/", RecomputeView.as_view(), name="monitoring-recompute"),
     *router.urls,
 ]

@@ -1,4 +1,5 @@
-"""FilterSets shared by the API and the pages (one place per filter)."""
+"""Filter building blocks shared by every app's FilterSets (the API and the pages alike): bounded and
+aware datetimes, ids, strict booleans."""
 
 import django_filters
 from django import forms
@@ -8,7 +9,6 @@ from drf_spectacular.utils import extend_schema_field
 
 from presales.api.fields import has_offset, restore_plus
 from presales.inputs import ID_SCHEMA, BoundedDateField, IdField, check_time
-from presales.models import Customer, Opportunity, Rate
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):
@@ -75,27 +75,3 @@ class StrictBooleanField(forms.Field):
 @extend_schema_field({"type": "boolean"})
 class StrictBooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
-
-
-class RateFilter(django_filters.FilterSet):
-    class Meta:
-        model = Rate
-        fields = ["resource_type", "grade"]
-
-
-class CustomerFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(field_name="region__code")
-
-    class Meta:
-        model = Customer
-        fields = ["tier", "region"]
-
-
-class OpportunityFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(field_name="region__code")
-    solution = django_filters.CharFilter(field_name="solution__code")
-    owner = IdFilter(field_name="owner_id")
-
-    class Meta:
-        model = Opportunity
-        fields = ["region", "solution", "project_class", "stage", "owner", "customer"]

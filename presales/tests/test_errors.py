@@ -45,7 +45,7 @@ def test_an_unhandled_exception_in_an_api_view_is_a_json_500_and_its_traceback_i
     def broken(**kwargs):
         raise RuntimeError("the selector broke")
 
-    monkeypatch.setattr("dispatch.api.filters.engineer_search", broken)
+    monkeypatch.setattr("dispatch.filters.engineer_search", broken)
     response = signed_in(rep).get(ENGINEERS_URL)
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
@@ -246,7 +246,7 @@ def slow_search(monkeypatch):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(3)")
 
-    monkeypatch.setattr("dispatch.api.filters.engineer_search", slow)
+    monkeypatch.setattr("dispatch.filters.engineer_search", slow)
     monkeypatch.setattr("dispatch.views.bookings.engineer_search", slow)
     yield
     with connection.cursor() as cursor:

@@ -8,8 +8,13 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from monitoring.api import serializers
-from monitoring.api.filters import AlertFilter, CellFilter
+from monitoring.api.serializers.dashboard import (
+    AlertSerializer,
+    CellSerializer,
+    RecomputeQueuedSerializer,
+    RecomputeRequestSerializer,
+)
+from monitoring.filters import AlertFilter, CellFilter
 from monitoring.models import Alert, CellSnapshot
 from monitoring.selectors import dashboard as dashboard_selectors
 from monitoring.services.alerts import alert_acknowledge, alert_resolve
@@ -27,7 +32,7 @@ class CellListView(ListAPIView):
     """Region × solution figures of the newest window, or of the window ending at ``date``'s
     midnight; the user's regions only (admins: all)."""
 
-    serializer_class = serializers.CellSerializer
+    serializer_class = CellSerializer
     filterset_class = CellFilter
     permission_classes = [WATCHERS]
     queryset = CellSnapshot.objects.none()  # for the schema; requests use get_queryset()
@@ -48,7 +53,7 @@ class CellListView(ListAPIView):
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     """Surge alerts of the user's regions, each with its contingency plan."""
 
-    serializer_class = serializers.AlertSerializer
+    serializer_class = AlertSerializer
     filterset_class = AlertFilter
     permission_classes = [WATCHERS]
     queryset = Alert.objects.none()  # for the schema; requests use get_queryset()
@@ -63,19 +68,19 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     def get_object(self):
         return dashboard_selectors.with_plans([super().get_object()])[0]
 
-    @extend_schema(request=None, responses={200: serializers.AlertSerializer})
+    @extend_schema(request=None, responses={200: AlertSerializer})
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         """A manager of the region takes the alert on: open → acknowledged."""
         alert = alert_acknowledge(alert=self.get_object(), by=request.user)
-        return Response(serializers.AlertSerializer(dashboard_selectors.with_plans([alert])[0]).data)
+        return Response(AlertSerializer(dashboard_selectors.with_plans([alert])[0]).data)
 
-    @extend_schema(request=None, responses={200: serializers.AlertSerializer})
+    @extend_schema(request=None, responses={200: AlertSerializer})
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         """A manager of the region closes the alert."""
         alert = alert_resolve(alert=self.get_object(), by=request.user)
-        return Response(serializers.AlertSerializer(dashboard_selectors.with_plans([alert])[0]).data)
+        return Response(AlertSerializer(dashboard_selectors.with_plans([alert])[0]).data)
 
 
 class RecomputeView(APIView):
@@ -83,11 +88,9 @@ class RecomputeView(APIView):
 
     permission_classes = [HasRole.of(*access.MANAGERS_AND_ADMINS)]
 
-    @extend_schema(
-        request=serializers.RecomputeRequestSerializer, responses={202: serializers.RecomputeQueuedSerializer}
-    )
+    @extend_schema(request=RecomputeRequestSerializer, responses={202: RecomputeQueuedSerializer})
     def post(self, request):
-        data = serializers.RecomputeRequestSerializer(data=request.data)
+        data = RecomputeRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         day = data.validated_data.get("date")
         end = dashboard_selectors.day_end(day) if day else default_end()

@@ -1,70 +1,17 @@
 """The remote hotline API (tiered support): a rep asks, the on-duty engineer answers."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dispatch.models import HotlineRequest, HotlineUrgency
+from dispatch.models import HotlineRequest
 from dispatch.tiered import hotline as hotline_services
+from dispatch.tiered.api.serializers.hotline import AnswerSerializer, HotlineCreateSerializer, HotlineSerializer
 from presales import access
-from presales.api.fields import CodeRelatedField, StrictPrimaryKeyRelatedField
 from presales.api.permissions import HasRole
 from presales.core.idempotency import IDEMPOTENCY_KEY, idempotent
-from presales.models import Opportunity, Solution
-from presales.selectors.opportunities import opportunity_list
-
-
-class HotlineSerializer(serializers.ModelSerializer):
-    opportunity = serializers.IntegerField(source="work_order.opportunity_id", read_only=True)
-    solution = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    engineer_name = serializers.CharField(source="engineer.name", read_only=True)
-    response_seconds = serializers.SerializerMethodField(help_text="From the request to the answer; null while open.")
-
-    class Meta:
-        model = HotlineRequest
-        fields = [
-            "id",
-            "work_order",
-            "opportunity",
-            "solution",
-            "question",
-            "urgency",
-            "status",
-            "engineer",
-            "engineer_name",
-            "requested_at",
-            "answer",
-            "answered_at",
-            "response_seconds",
-        ]
-        read_only_fields = fields
-
-    def get_response_seconds(self, hotline) -> int | None:
-        if hotline.answered_at is None:
-            return None
-        return int((hotline.answered_at - hotline.requested_at).total_seconds())
-
-
-class HotlineCreateSerializer(serializers.Serializer):
-    # Scoped to what the caller may see: another rep's opportunity answers like a missing id.
-    opportunity = StrictPrimaryKeyRelatedField(queryset=Opportunity.objects.none())
-    question = serializers.CharField(max_length=4000)
-    urgency = serializers.ChoiceField(choices=HotlineUrgency.choices, default=HotlineUrgency.NORMAL)
-    solution = CodeRelatedField(
-        queryset=Solution.objects.all(), required=False, help_text="Defaults to the opportunity's."
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["opportunity"].queryset = opportunity_list(user=request.user)
-
-
-class AnswerSerializer(serializers.Serializer):
-    answer = serializers.CharField(max_length=4000)
 
 
 class HotlineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

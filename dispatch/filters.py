@@ -1,4 +1,5 @@
-"""FilterSets of the dispatch API: the engineer search, the booking and work-order lists."""
+"""FilterSets of dispatch's lists: the engineer search (the API's and the find page's), the booking
+and work-order lists."""
 
 import django_filters
 from django import forms
@@ -9,11 +10,20 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from dispatch.delay import Delay
+from dispatch.forms import EngineerSearchForm, SkillLevelsField, WorkOrderFilterForm
 from dispatch.models import Booking, BookingStatus, Engineer, WorkOrder
+from dispatch.rules.ratings import SCORE_MAX, SCORE_MIN
+from dispatch.selectors.bookings import dispatchable_opportunities
 from dispatch.selectors.engineers import ORDERINGS, engineer_search
 from dispatch.selectors.work_orders import work_order_list
 from dispatch.work_order_status import WorkOrderStatus
-from presales.api.filters import AwareIsoDateTimeFilter, IdFilter, StrictBooleanFilter
+from presales.api.filters import (
+    AwareIsoDateTimeFilter,
+    BoundedDateFilter,
+    BoundedIsoDateTimeFilter,
+    IdFilter,
+    StrictBooleanFilter,
+)
 from presales.api.limits import MAX_ITEMS
 from presales.inputs import ID_SCHEMA, NOT_AN_ID, as_id
 from presales.models import Opportunity, Region, Skill, Solution
@@ -92,7 +102,7 @@ class EngineerFilter(django_filters.FilterSet):
     region = CodeFilter(queryset=Region.objects.all())
     grade = django_filters.CharFilter()
     resource_type = django_filters.CharFilter()
-    min_rating = django_filters.NumberFilter(min_value=1, max_value=5, max_digits=3, decimal_places=2)
+    min_rating = django_filters.NumberFilter(min_value=SCORE_MIN, max_value=SCORE_MAX, max_digits=3, decimal_places=2)
     free_from = AwareIsoDateTimeFilter(
         help_text=_("With free_to: only engineers free for the whole window, at most 31 days long.")
     )
@@ -114,6 +124,22 @@ class EngineerFilter(django_filters.FilterSet):
         model = Engineer
         fields = []
 
+    def search_criteria(self) -> dict:
+        """The valid criteria as engineer_search's keyword arguments (the find page's too)."""
+        data = self.form.cleaned_data
+        return {
+            "solution": data.get("solution"),
+            "skills": list(data.get("skill") or ()),
+            "min_level": data.get("min_level"),
+            "region": data.get("region"),
+            "grade": data.get("grade") or None,
+            "resource_type": data.get("resource_type") or None,
+            "min_rating": data.get("min_rating"),
+            "free_from": data.get("free_from"),
+            "free_to": data.get("free_to"),
+            "ordering": data.get("ordering") or "match",
+        }
+
     def filter_queryset(self, queryset):
         # The search is one selector (the pages use it too); the queryset handed in is only
         # the view's starting point for detail lookups and is replaced here.
@@ -121,20 +147,53 @@ class EngineerFilter(django_filters.FilterSet):
         user = getattr(self.request, "user", None)
         preferred = list(user.regions.all()) if user is not None and user.is_authenticated else []
         return engineer_search(
-            solution=data.get("solution"),
-            skills=list(data.get("skill") or ()),
-            min_level=data.get("min_level"),
-            region=data.get("region"),
-            grade=data.get("grade") or None,
-            resource_type=data.get("resource_type") or None,
-            min_rating=data.get("min_rating"),
-            free_from=data.get("free_from"),
-            free_to=data.get("free_to"),
+            **self.search_criteria(),
             preferred_regions=preferred,
-            ordering=data.get("ordering") or "match",
             opportunity=data.get("opportunity"),
             eligible_only=bool(data.get("opportunity")) and data.get("eligible") is True,
         )
+
+
+def _dispatchable_opportunities(request):
+    if request is None:
+        return Opportunity.objects.none()
+    return dispatchable_opportunities(user=request.user)
+
+
+class SkillLevelsFilter(django_filters.Filter):
+    field_class = SkillLevelsField
+
+
+class EngineerPageFilter(EngineerFilter):
+    """The find page's search: the API's criteria, parsed, bounded and worded once (EngineerFilter),
+    shown by EngineerSearchForm, and the page's own inputs.
+
+    The page asks for the free window as a day and two times in organisation time (its form
+    builds free_from/free_to from them); it offers the opportunities the rep may book for, each
+    engineer showing whether they are eligible (nobody is left out for it); and a search opened
+    from a work order carries the board's week, the work order's skills each at its level, and
+    the work order the bookings fill.
+    """
+
+    free_from = free_to = eligible = None
+    free_date = BoundedDateFilter()
+    free_start = django_filters.TimeFilter()
+    free_end = django_filters.TimeFilter()
+    opportunity = IdChoiceFilter(queryset=_dispatchable_opportunities)
+    # The Monday of the week the board shows; week navigation changes only this.
+    week = BoundedDateFilter()
+    skill_level = SkillLevelsFilter()
+    work_order = IdFilter()
+
+    class Meta(EngineerFilter.Meta):
+        form = EngineerSearchForm
+
+    def __init__(self, data, *, request, grades: list[str], resource_types: list[str]):
+        super().__init__(data, request=request)
+        self.form.offer(grades=grades, resource_types=resource_types)
+
+    def search_criteria(self) -> dict:
+        return super().search_criteria() | {"skill_levels": self.form.cleaned_data.get("skill_level") or []}
 
 
 class BookingFilter(django_filters.FilterSet):
@@ -184,3 +243,23 @@ class WorkOrderFilter(django_filters.FilterSet):
             solution=data.get("solution"),
             delay=data.get("delay") or None,
         )
+
+
+class WorkOrderPageFilter(WorkOrderFilter):
+    """The work-order page's: the API's region and solution (parsed and worded once, in
+    WorkOrderFilter), shown by WorkOrderFilterForm. Status is any of several, repeated (the
+    dashboard links a cell's waiting demand: open or partially staffed), and desired_end_from
+    is organisation time, as the page's datetime-local input sends it, without an offset."""
+
+    opportunity = delay = None
+    status = django_filters.MultipleChoiceFilter(choices=WorkOrderStatus.choices)
+    desired_end_from = BoundedIsoDateTimeFilter()
+
+    class Meta(WorkOrderFilter.Meta):
+        form = WorkOrderFilterForm
+
+    def search_criteria(self) -> dict:
+        """The valid filters as work_order_list's keyword arguments; none when any is invalid."""
+        if not self.is_valid():
+            return {}
+        return {name: value for name, value in self.form.cleaned_data.items() if value}

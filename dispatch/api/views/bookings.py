@@ -1,4 +1,4 @@
-"""The dispatch API: the engineer search and schedules, and the booking life cycle.
+"""The booking life cycle API.
 
 Reads go through the selectors (scoped to the caller); every write is one service call from
 dispatch.services.bookings, whose errors the API's exception handler turns into the contract's codes.
@@ -7,92 +7,37 @@ dispatch.services.bookings, whose errors the API's exception handler turns into 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dispatch.api import serializers
-from dispatch.api.filters import BookingFilter, EngineerFilter
-from dispatch.availability import Schedule, schedules
-from dispatch.models import Booking, Engineer
+from dispatch.api.serializers.bookings import (
+    BookingCreateSerializer,
+    BookingSerializer,
+    CancelSerializer,
+    CompleteSerializer,
+    CorrectRatingSerializer,
+    RateBookingSerializer,
+    ReassignSerializer,
+    RescheduleSerializer,
+)
+from dispatch.filters import BookingFilter
+from dispatch.models import Booking
 from dispatch.selectors.bookings import booking_list, lead_bookings, with_own_work_order_delay
-from dispatch.selectors.engineers import attach_display_lists, engineers_for_display
 from dispatch.services import bookings as booking_services
 from presales import access
-from presales.api.pagination import RankedPagination
 from presales.api.permissions import HasRole
 from presales.core.idempotency import IDEMPOTENCY_KEY, idempotent
-from presales.models import User
-
-
-class EngineerViewSet(viewsets.ReadOnlyModelViewSet):
-    """Active engineers, filtered and ranked by the documented match score (any signed-in user)."""
-
-    serializer_class = serializers.EngineerSerializer
-    filterset_class = EngineerFilter
-    pagination_class = RankedPagination  # rank every match once, then load one page for display
-    # EngineerFilter replaces this with engineer_search(); it stays for the schema.
-    queryset = Engineer.objects.filter(is_active=True)
-
-    def load_page(self, ids: list[int]) -> dict[int, Engineer]:
-        return engineers_for_display(ids)
-
-    def get_object(self) -> Engineer:
-        engineer = super().get_object()
-        attach_display_lists({engineer.pk: engineer})
-        return engineer
-
-    @extend_schema(
-        parameters=[serializers.ScheduleQuerySerializer],
-        responses={200: serializers.ScheduleSerializer},
-    )
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def schedule(self, request: Request, pk=None) -> Response:
-        """Busy and free time over [from, to); free lies inside working hours only."""
-        engineer = get_object_or_404(
-            Engineer.objects.filter(is_active=True).select_related("user").prefetch_related("working_hours"), pk=pk
-        )
-        query = serializers.ScheduleQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        start, end = query.validated_data["from"], query.validated_data["to"]
-        schedule = schedules([engineer], start, end)[engineer.pk]
-        return Response(serializers.ScheduleSerializer(_schedule_body(schedule, user=request.user)).data)
-
-
-def _schedule_body(schedule: Schedule, *, user: User) -> dict:
-    # Anyone may see when an engineer is busy, but only those who may see a booking learn
-    # which one it is.
-    booking_ids = [busy.booking.pk for busy in schedule.busy if busy.booking is not None]
-    visible = set(Booking.objects.restrict(user).filter(pk__in=booking_ids).values_list("pk", flat=True))
-    engineer = schedule.engineer
-    return {
-        "engineer": engineer.pk,
-        "name": engineer.name,
-        "time_zone": engineer.time_zone,
-        "start": schedule.start,
-        "end": schedule.end,
-        "busy": [
-            {
-                "start": busy.start,
-                "end": busy.end,
-                "kind": busy.kind,
-                "booking": busy.booking.pk if busy.booking is not None and busy.booking.pk in visible else None,
-            }
-            for busy in schedule.busy
-        ],
-        "free": [{"start": start, "end": end} for start, end in schedule.free],
-    }
 
 
 def _action_schema(request_serializer=None, status_code: int = 200, **kwargs):
-    return extend_schema(request=request_serializer, responses={status_code: serializers.BookingSerializer}, **kwargs)
+    return extend_schema(request=request_serializer, responses={status_code: BookingSerializer}, **kwargs)
 
 
 class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Bookings the caller may see: reps on their opportunities, engineers their own,
     managers their regions'. Any other booking answers 404."""
 
-    serializer_class = serializers.BookingSerializer
+    serializer_class = BookingSerializer
     filterset_class = BookingFilter
     queryset = Booking.objects.none()  # for the schema; requests use get_queryset()
 
@@ -111,7 +56,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         fresh = booking_list(user=self.request.user).get(pk=booking.pk)
         return Response(self.get_serializer(fresh).data, status=status_code)
 
-    @_action_schema(serializers.BookingCreateSerializer, status.HTTP_201_CREATED, parameters=[IDEMPOTENCY_KEY])
+    @_action_schema(BookingCreateSerializer, status.HTTP_201_CREATED, parameters=[IDEMPOTENCY_KEY])
     def create(self, request: Request) -> Response:
         """Book an engineer for a slot on the rep's own opportunity; the cost is reserved.
 
@@ -124,7 +69,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return idempotent(request, lambda: self._create(request))
 
     def _create(self, request: Request) -> Response:
-        data = serializers.BookingCreateSerializer(data=request.data, context={"request": request})
+        data = BookingCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         booking = booking_services.booking_create(by=request.user, **data.validated_data)
         if "work_order" in data.validated_data:  # its delay counts the work order's other bookings
@@ -139,27 +84,27 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         booking = booking_services.booking_acknowledge(booking=self.get_object(), by=request.user)
         return self._present(booking)
 
-    @_action_schema(serializers.CancelSerializer)
+    @_action_schema(CancelSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk=None) -> Response:
         """The rep calls it off before it starts; the reservation is released."""
         booking = self.get_object()
-        data = serializers.CancelSerializer(data=request.data)
+        data = CancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         booking = booking_services.booking_cancel(booking=booking, by=request.user, **data.validated_data)
         return self._present(booking)
 
-    @_action_schema(serializers.CompleteSerializer)
+    @_action_schema(CompleteSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk=None) -> Response:
         """The engineer or the rep records the hours worked: they are charged, the rest released."""
         booking = self.get_object()
-        data = serializers.CompleteSerializer(data=request.data)
+        data = CompleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         booking = booking_services.booking_complete(booking=booking, by=request.user, **data.validated_data)
         return self._present(booking)
 
-    @_action_schema(serializers.RateBookingSerializer, status.HTTP_201_CREATED, parameters=[IDEMPOTENCY_KEY])
+    @_action_schema(RateBookingSerializer, status.HTTP_201_CREATED, parameters=[IDEMPOTENCY_KEY])
     @action(detail=True, methods=["post"])
     def rating(self, request: Request, pk=None) -> Response:
         """The rep rates a completed booking once, 1–5; answers the booking with its rating."""
@@ -167,12 +112,12 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return idempotent(request, lambda: self._rate(request, booking))
 
     def _rate(self, request: Request, booking: Booking) -> Response:
-        data = serializers.RateBookingSerializer(data=request.data)
+        data = RateBookingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         booking_services.booking_rate(booking=booking, by=request.user, **data.validated_data)
         return self._present(booking, status.HTTP_201_CREATED)
 
-    @_action_schema(serializers.CorrectRatingSerializer)
+    @_action_schema(CorrectRatingSerializer)
     @rating.mapping.patch
     def correct_rating(self, request: Request, pk=None) -> Response:
         """The rep who rated the booking corrects the rating within 7 days of giving it.
@@ -181,22 +126,22 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         7 days is a 409 ``invalid_state``; every correction is kept in the rating's history.
         """
         booking = self.get_object()
-        data = serializers.CorrectRatingSerializer(data=request.data)
+        data = CorrectRatingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         booking_services.booking_rating_correct(booking=booking, by=request.user, **data.validated_data)
         return self._present(booking)
 
-    @_action_schema(serializers.RescheduleSerializer)
+    @_action_schema(RescheduleSerializer)
     @action(detail=True, methods=["post"])
     def reschedule(self, request: Request, pk=None) -> Response:
         """The rep moves a booking that has not started, under the same rules as a new one."""
         booking = self.get_object()
-        data = serializers.RescheduleSerializer(data=request.data)
+        data = RescheduleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         booking = booking_services.booking_reschedule(booking=booking, by=request.user, **data.validated_data)
         return self._present(booking)
 
-    @extend_schema(responses={200: serializers.BookingSerializer(many=True)})
+    @extend_schema(responses={200: BookingSerializer(many=True)})
     @action(detail=False, methods=["get"], filter_backends=[])
     def led(self, request: Request) -> Response:
         """Tiered support: the open bookings of class A/B opportunities of the solutions whose
@@ -204,7 +149,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @_action_schema(serializers.ReassignSerializer, status.HTTP_201_CREATED, parameters=[IDEMPOTENCY_KEY])
+    @_action_schema(ReassignSerializer, status.HTTP_201_CREATED, parameters=[IDEMPOTENCY_KEY])
     @action(detail=True, methods=["post"])
     def reassign(self, request: Request, pk=None) -> Response:
         """The delivery-centre lead moves an A/B booking that has not started to another
@@ -214,7 +159,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return idempotent(request, lambda: self._reassign(request, booking))
 
     def _reassign(self, request: Request, booking: Booking) -> Response:
-        data = serializers.ReassignSerializer(data=request.data)
+        data = ReassignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         new = booking_services.booking_reassign(booking=booking, by=request.user, **data.validated_data)
         return self._present(new, status.HTTP_201_CREATED)
