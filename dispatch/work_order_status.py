@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import HOLDING_STATUSES, OPEN_STATUSES, Booking, WorkOrder
+from presales.core.transitions import Transitions, step
 
 
 class WorkOrderStatus(models.TextChoices):
@@ -32,6 +33,25 @@ class WorkOrderStatus(models.TextChoices):
 
 # A rep can still book engineers for these, or send them to the grab pool.
 FILLABLE = (WorkOrderStatus.OPEN, WorkOrderStatus.PARTIALLY_STAFFED, WorkOrderStatus.UNFILLED)
+
+# What the rep may do with a work order in each (derived) status: services enforce it with
+# ``require_status`` on the status read under the work order's lock, pages read ``allows``.
+# Booking one more day for an engineer already on a staffed order is ``check_fillable``'s.
+WORK_ORDER_TRANSITIONS = Transitions(
+    None,
+    {
+        "fill": step(FILLABLE),
+        "pool": step(FILLABLE, refusal=_("The work order is %(status)s; it can no longer go to the pool.")),
+        "cancel": step(
+            [*FILLABLE, WorkOrderStatus.STAFFED],
+            WorkOrderStatus.CANCELLED,
+            refusal={
+                WorkOrderStatus.CANCELLED: _("The work order is already cancelled."),
+                WorkOrderStatus.DONE: _("The work order is done; it can no longer be cancelled."),
+            },
+        ),
+    },
+)
 
 
 def work_order_status(
@@ -99,3 +119,11 @@ def work_order_status_at(work_order: WorkOrder, *, at: dt.datetime) -> WorkOrder
     """One work order's status at ``at``, by the SQL form (one query, whatever its bookings)."""
     status = with_status(WorkOrder.objects.filter(pk=work_order.pk), at=at).values_list("status", flat=True).get()
     return WorkOrderStatus(status)
+
+
+def require_work_order(work_order: WorkOrder, action: str, *, at: dt.datetime) -> WorkOrderStatus:
+    """Refuse ``action`` unless the work order's status at ``at`` allows it (call under its
+    lock); returns that status."""
+    status = work_order_status_at(work_order, at=at)
+    WORK_ORDER_TRANSITIONS.require_status(action, status, status.label)
+    return status

@@ -32,7 +32,7 @@ from dispatch.services.work_orders import check_fillable, lock_work_order, work_
 from dispatch.signals import work_order_cancelled
 from dispatch.tasks import notify_engineer
 from dispatch.tiered.eligibility import check_eligible
-from dispatch.work_order_status import WorkOrderStatus, work_order_status_at
+from dispatch.work_order_status import require_work_order
 from presales import access
 from presales.choices import DELIVERY_CENTRE_CLASSES
 from presales.core.db import lock
@@ -294,11 +294,8 @@ def work_order_cancel(
     work_order = lock_work_order(work_order)
     if not access.owns_opportunity_or_admin(by, work_order.opportunity):
         raise PermissionDenied(_("Only the opportunity's owner cancels a work order."))
-    if work_order.cancelled_at is not None:
-        raise InvalidState(_("The work order is already cancelled."))
     # Judged under the lock, by the status rule itself: a done work order has nothing left to call off.
-    if work_order_status_at(work_order, at=now) == WorkOrderStatus.DONE:
-        raise InvalidState(_("The work order is done; it can no longer be cancelled."))
+    require_work_order(work_order, "cancel", at=now)
     cancellable = work_order.bookings.filter(status__in=BOOKING_TRANSITIONS.sources("cancel"), start__gt=now)
     for booking in cancellable.order_by("start", "pk"):
         booking_cancel(booking=booking, by=by, reason=reason or _("Work order cancelled"), now=now)

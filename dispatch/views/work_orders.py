@@ -36,7 +36,7 @@ from dispatch.services import bookings as booking_services
 from dispatch.services import work_orders as work_order_services
 from dispatch.views.bookings import find_query
 from dispatch.views.visibility import lateness_display
-from dispatch.work_order_status import FILLABLE, WorkOrderStatus
+from dispatch.work_order_status import WORK_ORDER_TRANSITIONS, WorkOrderStatus
 from presales import access
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
@@ -133,7 +133,7 @@ def _owns(user, work_order) -> bool:
 def _row(work_order, *, owner: bool) -> SimpleNamespace:
     """What a list row or the detail page shows of a work order annotated by with_state."""
     status = WorkOrderStatus(work_order.status)
-    fillable = owner and status in FILLABLE
+    fillable = owner and WORK_ORDER_TRANSITIONS.allows("fill", status)
     return SimpleNamespace(
         work_order=work_order,
         status=status,
@@ -144,7 +144,7 @@ def _row(work_order, *, owner: bool) -> SimpleNamespace:
             cancelled=work_order.cancelled_at is not None,
         ),
         fillable=fillable,
-        can_cancel=owner and work_order.cancelled_at is None and status != WorkOrderStatus.DONE,
+        can_cancel=owner and WORK_ORDER_TRANSITIONS.allows("cancel", status),
         find_url=f"{reverse('dispatch:find')}?{urlencode(find_query(work_order), doseq=True)}" if fillable else "",
         pool_url=f"{reverse('grabbing:new')}?{urlencode({'work_order': work_order.pk})}" if fillable else "",
     )

@@ -26,7 +26,7 @@ from dispatch.rules.uplift import uplift_refused, valid_uplift
 from dispatch.selectors.engineers import engineer_search
 from dispatch.services.bookings import booking_create, lock_engineer
 from dispatch.services.work_orders import check_fillable, lock_work_order, work_order_create
-from dispatch.work_order_status import FILLABLE, WorkOrderStatus, with_status
+from dispatch.work_order_status import WORK_ORDER_TRANSITIONS, WorkOrderStatus, work_order_status_at
 from grabbing.models import (
     GRAB_ORDER_TRANSITIONS,
     INVITATION_TRANSITIONS,
@@ -137,14 +137,10 @@ def _fillable(work_order: WorkOrder, *, by: User, now: dt.datetime) -> WorkOrder
     work_order = lock_work_order(work_order)
     if work_order.opportunity.owner_id != by.pk:
         raise NotFound(_("Work order not found."))
-    state = with_status(WorkOrder.objects.filter(pk=work_order.pk), at=now).values_list("status", flat=True).get()
-    if state == WorkOrderStatus.STAFFED:
+    status = work_order_status_at(work_order, at=now)
+    if status == WorkOrderStatus.STAFFED:
         raise WorkOrderStaffed()
-    if state not in FILLABLE:
-        raise InvalidState(
-            _("The work order is %(status)s; it can no longer go to the pool.")
-            % {"status": WorkOrderStatus(state).label}
-        )
+    WORK_ORDER_TRANSITIONS.require_status("pool", status, status.label)
     return work_order
 
 

@@ -19,14 +19,24 @@ if TYPE_CHECKING:  # the stubs' name for a label that may still be a lazy transl
 class Transition:
     """``sources``: the statuses the action starts from; ``target``: the status it leaves (None
     when the action keeps the status, as a question or a rating correction does); ``refusal``:
-    the InvalidState message for any other status, else the table's."""
+    the InvalidState message for any other status, or one message per status, else the
+    table's."""
 
     sources: frozenset[str]
     target: str | None = None
-    refusal: StrOrPromise | None = None
+    refusal: StrOrPromise | Mapping[str, StrOrPromise] | None = None
+
+    def refusal_for(self, status: str) -> StrOrPromise | None:
+        if isinstance(self.refusal, Mapping):
+            return self.refusal.get(status)
+        return self.refusal
 
 
-def step(sources: Iterable[str], target: str | None = None, refusal: StrOrPromise | None = None) -> Transition:
+def step(
+    sources: Iterable[str],
+    target: str | None = None,
+    refusal: StrOrPromise | Mapping[str, StrOrPromise] | None = None,
+) -> Transition:
     return Transition(frozenset(sources), target, refusal)
 
 
@@ -56,7 +66,12 @@ class Transitions:
 
     def require(self, obj: Any, action: str) -> None:
         """Raise InvalidState unless ``obj``'s status allows ``action``."""
+        self.require_status(action, obj.status, obj.get_status_display())
+
+    def require_status(self, action: str, status: str, label: StrOrPromise) -> None:
+        """``require`` for a status a model derives rather than stores (a work order's), shown
+        as ``label``."""
         step = self._step(action)
-        if obj.status not in step.sources:
-            message = step.refusal or self.refusal
-            raise InvalidState(None if message is None else str(message) % {"status": obj.get_status_display()})
+        if status not in step.sources:
+            message = step.refusal_for(status) or self.refusal
+            raise InvalidState(None if message is None else str(message) % {"status": label})
