@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from presales.choices import CustomerTier, PresalesStage, ProjectClass, Role
+from presales.querysets import OpportunityQuerySet
 
 code_validator = RegexValidator(r"^[A-Za-z0-9_.-]+$", _("Use letters, digits, '-', '_' or '.' only."))
 
@@ -192,6 +193,8 @@ class Opportunity(models.Model):
     owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="opportunities", verbose_name=_("owner"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
+
+    objects = OpportunityQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -9,6 +9,7 @@ from budgeting.models import Budget
 from dispatch.models import Booking, Escalation, HotlineRequest, WorkOrder
 from grabbing.models import GrabOrder, Invitation
 from monitoring.models import Alert, CellSnapshot, UtilisationSnapshot
+from presales.models import Opportunity
 from presales.tests.factories import make_user
 from tests.authorization_world import build_world
 
@@ -34,6 +35,11 @@ def _groups(w) -> dict[str, dict[str, set]]:
     """Per model, named sets of the world's rows."""
     booked_work = {booking.work_order for booking in _rep_bookings(w)}
     return {
+        "Opportunity": {
+            "rep": {w.opp, w.opp_c, w.opp_c_free},
+            "class_a": {w.opp},  # the class A one, the engineer's and the lead's
+            "other": {w.other_opp},
+        },
         "WorkOrder": {
             "booked": booked_work,  # the work orders the engineer holds a booking on
             "rep": booked_work | {w.hotline.work_order, w.g_open.work_order, w.g_grabbed.work_order},
@@ -51,6 +57,15 @@ def _groups(w) -> dict[str, dict[str, set]]:
 
 # Per model, who reaches which of its groups; anyone unnamed reaches nothing.
 EXPECTED = {
+    Opportunity: {
+        "rep": ["rep"],
+        "other_rep": ["other"],
+        "engineer": ["class_a"],  # the ones they are booked on
+        "other_engineer": ["other"],
+        "manager": ["rep", "other"],
+        "lead": ["class_a", "other"],  # class A work of solution A, whose centre they lead
+        "admin": ["rep", "other"],
+    },
     WorkOrder: {
         "rep": ["rep"],
         "other_rep": ["other"],
