@@ -74,6 +74,15 @@ class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(number)
 
 
+class RestrictedPrimaryKeyRelatedField(StrictPrimaryKeyRelatedField):
+    """A row the requesting user may see, by id (``queryset``'s ``restrict``): any other id is
+    "does not exist", as an unknown one is, so a body cannot learn or reach another's rows."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return super().get_queryset().restrict(getattr(request, "user", None))
+
+
 class CodeRelatedField(serializers.SlugRelatedField):
     """An object named by its code. A NUL cannot be in any code, and PostgreSQL refuses it in a
     query: refused before the lookup, with Django's message."""

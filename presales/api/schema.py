@@ -64,6 +64,7 @@ class StrictPrimaryKeyExtension(OpenApiSerializerFieldExtension):
     """An id in a body is what the server takes: a whole number in a bigint's range."""
 
     target_class = "presales.api.fields.StrictPrimaryKeyRelatedField"
+    match_subclasses = True  # RestrictedPrimaryKeyRelatedField takes the same ids
 
     def map_serializer_field(self, auto_schema, direction):
         return dict(ID_SCHEMA)

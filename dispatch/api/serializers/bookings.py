@@ -9,10 +9,9 @@ from dispatch.models import Booking, BookingStatus, Engineer, WorkOrder
 from dispatch.rules.ratings import SCORE_MAX, SCORE_MIN
 from dispatch.selectors.bookings import booking_delay
 from dispatch.selectors.visibility import sees_only_own_part
-from presales.api.fields import AwareDateTimeField, StrictPrimaryKeyRelatedField
+from presales.api.fields import AwareDateTimeField, RestrictedPrimaryKeyRelatedField, StrictPrimaryKeyRelatedField
 from presales.choices import Activity, PresalesStage
 from presales.models import Opportunity
-from presales.selectors.opportunities import opportunity_list
 
 
 class RatingSerializer(serializers.Serializer):
@@ -123,13 +122,13 @@ class BookingCreateSerializer(serializers.Serializer):
     engineer = StrictPrimaryKeyRelatedField(queryset=Engineer.objects.all())
     # Both scoped to what the caller may see, so another rep's opportunity or work order gets
     # the very answer a nonexistent id gets and its existence does not leak.
-    work_order = StrictPrimaryKeyRelatedField(
-        queryset=WorkOrder.objects.none(),
+    work_order = RestrictedPrimaryKeyRelatedField(
+        queryset=WorkOrder.objects.all(),
         required=False,
         help_text="The work order this booking fills; then opportunity, stage and activity are its own.",
     )
-    opportunity = StrictPrimaryKeyRelatedField(
-        queryset=Opportunity.objects.none(), required=False, help_text="Required without work_order."
+    opportunity = RestrictedPrimaryKeyRelatedField(
+        queryset=Opportunity.objects.all(), required=False, help_text="Required without work_order."
     )
     stage = serializers.ChoiceField(
         choices=PresalesStage.choices, required=False, help_text="Required without work_order."
@@ -145,13 +144,6 @@ class BookingCreateSerializer(serializers.Serializer):
         "A work order has its own: refused with work_order.",
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["opportunity"].queryset = opportunity_list(user=request.user)
-            self.fields["work_order"].queryset = WorkOrder.objects.restrict(request.user)
 
     def validate(self, attrs):
         if "work_order" in attrs:

@@ -10,11 +10,14 @@ from dispatch.delay import Delay, lateness_hours
 from dispatch.models import MAX_ENGINEERS_NEEDED, WorkOrder
 from dispatch.services import work_orders as work_order_services
 from dispatch.work_order_status import WorkOrderStatus
-from presales.api.fields import AwareDateTimeField, CodeRelatedField, StrictPrimaryKeyRelatedField
+from presales.api.fields import (
+    AwareDateTimeField,
+    CodeRelatedField,
+    RestrictedPrimaryKeyRelatedField,
+)
 from presales.api.limits import CodeListField
 from presales.choices import Activity, PresalesStage
 from presales.models import Opportunity, Skill, Solution
-from presales.selectors.opportunities import opportunity_list
 
 SKILL_CODE_LENGTH = Skill._meta.get_field("code").max_length
 
@@ -123,7 +126,7 @@ class WorkOrderCreateSerializer(serializers.Serializer):
     counts make sense, are work_order_create's to decide."""
 
     # Scoped to what the caller may see: another rep's opportunity is answered like a missing id.
-    opportunity = StrictPrimaryKeyRelatedField(queryset=Opportunity.objects.none())
+    opportunity = RestrictedPrimaryKeyRelatedField(queryset=Opportunity.objects.all())
     stage = serializers.ChoiceField(choices=PresalesStage.choices)
     activity = serializers.ChoiceField(choices=Activity.choices)
     solution = CodeRelatedField(
@@ -145,9 +148,3 @@ class WorkOrderCreateSerializer(serializers.Serializer):
         help_text="Estimated hours.",
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=work_order_services.MAX_NOTE)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["opportunity"].queryset = opportunity_list(user=request.user)

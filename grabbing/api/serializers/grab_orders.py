@@ -6,11 +6,15 @@ from rest_framework import serializers
 from dispatch.models import Engineer, WorkOrder
 from dispatch.rules.uplift import MAX_UPLIFT, MIN_UPLIFT
 from grabbing.models import GrabOrder, GrabOrderStatus, Invitation, InvitationStatus, Question
-from presales.api.fields import AwareDateTimeField, CodeRelatedField, StrictPrimaryKeyRelatedField
+from presales.api.fields import (
+    AwareDateTimeField,
+    CodeRelatedField,
+    RestrictedPrimaryKeyRelatedField,
+    StrictPrimaryKeyRelatedField,
+)
 from presales.api.limits import MAX_ITEMS, CodeListField
 from presales.choices import Activity, PresalesStage
 from presales.models import Opportunity, Region, Skill, Solution
-from presales.selectors.opportunities import opportunity_list
 
 
 class ScopeSerializer(serializers.Serializer):
@@ -32,14 +36,14 @@ class _GrabOrderTerms(serializers.Serializer):
     order's defaults and refuses what is missing."""
 
     # Scoped to what the caller may see: another rep's work order or opportunity answers as a missing id.
-    work_order = StrictPrimaryKeyRelatedField(
-        queryset=WorkOrder.objects.none(),
+    work_order = RestrictedPrimaryKeyRelatedField(
+        queryset=WorkOrder.objects.all(),
         required=False,
         help_text="The work order to fill: its requirements and window are the defaults. "
         "Without one a work order is opened for the grab order.",
     )
-    opportunity = StrictPrimaryKeyRelatedField(
-        queryset=Opportunity.objects.none(), required=False, help_text="Required without a work order."
+    opportunity = RestrictedPrimaryKeyRelatedField(
+        queryset=Opportunity.objects.all(), required=False, help_text="Required without a work order."
     )
     stage = serializers.ChoiceField(choices=PresalesStage.choices, required=False)
     activity = serializers.ChoiceField(choices=Activity.choices, required=False)
@@ -54,13 +58,6 @@ class _GrabOrderTerms(serializers.Serializer):
     min_level = serializers.IntegerField(required=False, allow_null=True, help_text="1–5, for every skill asked.")
     start = AwareDateTimeField(required=False, help_text="Default: the work order's desired start.")
     end = AwareDateTimeField(required=False, help_text="Default: the work order's desired end.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["opportunity"].queryset = opportunity_list(user=request.user)
-            self.fields["work_order"].queryset = WorkOrder.objects.restrict(request.user)
 
 
 class GrabOrderCreateSerializer(_GrabOrderTerms):

@@ -7,9 +7,8 @@ from rest_framework import serializers
 
 from dispatch.models import Escalation
 from dispatch.tiered import escalations as escalation_services
-from presales.api.fields import StrictPrimaryKeyRelatedField
+from presales.api.fields import RestrictedPrimaryKeyRelatedField
 from presales.models import Opportunity
-from presales.selectors.opportunities import opportunity_list
 
 
 class EscalationSerializer(serializers.ModelSerializer):
@@ -35,14 +34,8 @@ class EscalationSerializer(serializers.ModelSerializer):
 
 class EscalationCreateSerializer(serializers.Serializer):
     # Scoped to what the caller may see: another rep's opportunity answers like a missing id.
-    opportunity = StrictPrimaryKeyRelatedField(queryset=Opportunity.objects.none())
+    opportunity = RestrictedPrimaryKeyRelatedField(queryset=Opportunity.objects.all())
     reason = serializers.CharField(max_length=2000)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["opportunity"].queryset = opportunity_list(user=request.user)
 
 
 class ApproveSerializer(serializers.Serializer):

@@ -3,9 +3,8 @@
 from rest_framework import serializers
 
 from dispatch.models import HotlineRequest, HotlineUrgency
-from presales.api.fields import CodeRelatedField, StrictPrimaryKeyRelatedField
+from presales.api.fields import CodeRelatedField, RestrictedPrimaryKeyRelatedField
 from presales.models import Opportunity, Solution
-from presales.selectors.opportunities import opportunity_list
 
 
 class HotlineSerializer(serializers.ModelSerializer):
@@ -41,18 +40,12 @@ class HotlineSerializer(serializers.ModelSerializer):
 
 class HotlineCreateSerializer(serializers.Serializer):
     # Scoped to what the caller may see: another rep's opportunity answers like a missing id.
-    opportunity = StrictPrimaryKeyRelatedField(queryset=Opportunity.objects.none())
+    opportunity = RestrictedPrimaryKeyRelatedField(queryset=Opportunity.objects.all())
     question = serializers.CharField(max_length=4000)
     urgency = serializers.ChoiceField(choices=HotlineUrgency.choices, default=HotlineUrgency.NORMAL)
     solution = CodeRelatedField(
         queryset=Solution.objects.all(), required=False, help_text="Defaults to the opportunity's."
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["opportunity"].queryset = opportunity_list(user=request.user)
 
 
 class AnswerSerializer(serializers.Serializer):
