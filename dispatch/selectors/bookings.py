@@ -96,9 +96,11 @@ def booking_list(
 def lead_bookings(*, user: User) -> QuerySet[Booking]:
     """Tiered support: the open bookings (booked, acknowledged) of class A/B opportunities of the
     solutions whose delivery centre ``user`` leads, soonest first; what the lead may reassign."""
-    qs = Booking.objects.filter(
-        status__in=BOOKING_TRANSITIONS.sources("reassign"),
-    ).filter(access.leads_centre_work_q(user, "work_order__opportunity"))
+    if not access.is_lead(user):  # a centre's named lead without the role leads nothing
+        return Booking.objects.none()
+    qs = Booking.objects.filter(status__in=BOOKING_TRANSITIONS.sources("reassign")).filter(
+        access.leads_centre_work_q(user, "work_order__opportunity")
+    )
     return with_work_order_delay(qs).select_related("rating").order_by("start", "pk")
 
 

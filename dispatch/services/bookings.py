@@ -24,7 +24,7 @@ from budgeting.services.ledger import budget_for_moment, budget_release, budget_
 from dispatch.availability import unavailability
 from dispatch.checks import check_stage, check_window
 from dispatch.delay import record_response
-from dispatch.models import BOOKING_TRANSITIONS, Booking, BookingStatus, DeliveryCentre, Engineer, Rating, WorkOrder
+from dispatch.models import BOOKING_TRANSITIONS, Booking, BookingStatus, Engineer, Rating, WorkOrder
 from dispatch.rules.hours import HOURS, booked_hours
 from dispatch.rules.ratings import score_refused, valid_score
 from dispatch.rules.uplift import uplift_refused, uplifted, valid_uplift
@@ -34,7 +34,6 @@ from dispatch.tasks import notify_engineer
 from dispatch.tiered.eligibility import check_eligible
 from dispatch.work_order_status import require_work_order
 from presales import access
-from presales.choices import DELIVERY_CENTRE_CLASSES
 from presales.core.db import lock
 from presales.core.outbox import enqueue
 from presales.exceptions import InvalidState, NotFound, PermissionDenied, SlotUnavailable, ValidationFailed
@@ -407,13 +406,9 @@ def booking_reschedule(
 
 
 def leads_booking(user: User, booking: Booking) -> bool:
-    """Whether ``user`` leads the delivery centre serving this booking's class A/B opportunity."""
-    opportunity = booking.work_order.opportunity
-    if opportunity.project_class not in DELIVERY_CENTRE_CLASSES:
-        return False
-    # The centre's named lead, whatever their roles: not access.leads_solution, which also asks
-    # for the lead's role (the API's reassign reaches here without role_required).
-    return DeliveryCentre.objects.filter(solution_id=opportunity.solution_id, lead=user).exists()
+    """Whether ``user`` leads the delivery centre serving this booking's class A/B opportunity
+    (holding the lead's role, as the lead's page asks: the API decides the same)."""
+    return access.leads_centre_work(user, booking.work_order.opportunity)
 
 
 def booking_reassign(*, booking: Booking, by: User, engineer: Engineer, now: dt.datetime | None = None) -> Booking:

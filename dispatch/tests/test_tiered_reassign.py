@@ -108,6 +108,26 @@ def test_only_the_lead_of_the_solutions_centre_reassigns_a_b_work(
         booking_reassign(booking=c_booking, by=lead, engineer=senior)
 
 
+def test_a_centre_named_lead_without_the_leads_role_reassigns_neither_on_the_page_nor_in_the_api(
+    client, rep, lead, north, solution_a, own, senior
+):
+    """One rule for both doors (access.leads_centre_work): the centre names the lead, the role
+    makes them one. Taking the role away leaves the centre's lead refused everywhere."""
+    a_booking = book(rep, own, classed_opportunity(rep, "A", region=north, solution=solution_a))
+    lead = make_user("lead", roles=[Role.SALES], regions=[north])  # the same user, another role
+    with pytest.raises(PermissionDenied):
+        booking_reassign(booking=a_booking, by=lead, engineer=senior)
+    assert client_for(lead).get("/api/v1/bookings/led/").json()["results"] == []
+    response = client_for(lead).post(
+        f"/api/v1/bookings/{a_booking.pk}/reassign/", {"engineer": senior.pk}, format="json"
+    )
+    assert response.status_code == 404, response.json()  # as a rep, not their booking
+    client.force_login(lead)
+    assert client.get(reverse("dispatch:lead-work"), **EN).status_code == 403
+    a_booking.refresh_from_db()
+    assert a_booking.status == BookingStatus.BOOKED and a_booking.engineer == own
+
+
 def test_the_lead_lists_and_reassigns_through_the_api(rep, lead, north, solution_a, own, local, senior):
     a_booking = book(rep, own, classed_opportunity(rep, "A", region=north, solution=solution_a))
     book(rep, local, classed_opportunity(rep, "C", region=north, solution=solution_a), weeks_ahead=2)
