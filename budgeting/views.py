@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +25,7 @@ from presales.choices import CustomerTier
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
 from presales.feedback import message_refusal
-from presales.periods import Quarter
+from presales.periods import Quarter, validate_quarter
 from presales.spreadsheet import csv_response
 
 PAGE_SIZE = 50
@@ -32,11 +33,16 @@ LEDGER_PARAMS = ("kind", "from", "to")
 
 
 def _period(request) -> str:
+    """The quarter asked for, by the API's rule (``validate_quarter``); without one, the current
+    quarter, and so for one that is not a quarter (an edited address), which is said."""
     value = request.GET.get("period", "")
     try:
-        return str(Quarter.parse(value))
-    except ValueError:
+        validate_quarter(value)
+    except ValidationError as error:
+        if value:
+            messages.error(request, error.messages[0])
         return str(Quarter.of(timezone.now()))
+    return str(Quarter.parse(value))
 
 
 def _ledger_context(request, budget) -> dict:

@@ -7,12 +7,14 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from budgeting.models import Attainment, LedgerEntry, LedgerKind
 from budgeting.selectors.budgets import sales_targets_by_quarter
 from budgeting.services.ledger import budget_adjust, budget_reserve
 from budgeting.tests.factories import give_targets, open_budget
 from presales.choices import Role
+from presales.periods import Quarter
 from presales.tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +57,18 @@ def test_my_budget_page_without_targets(client, rep):
     client.force_login(rep)
     body = client.get(reverse("budgeting:mine"), **EN).content.decode()
     assert "No sales targets have been recorded for you yet." in body
+
+
+@pytest.mark.parametrize("name", ["budgeting:mine", "budgeting:team"])
+def test_a_period_that_is_not_a_quarter_is_said_and_the_current_quarter_shown(client, rep, manager, name):
+    client.force_login(rep if name == "budgeting:mine" else manager)
+    response = client.get(reverse(name), {"period": "2026Q9"}, **EN)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "2026Q9 is not a quarter; use the form 2026Q2." in body
+    assert response.context["period"] == str(Quarter.of(timezone.now()))
+    quiet = client.get(reverse(name), **EN).content.decode()
+    assert "is not a quarter" not in quiet
 
 
 def test_my_budget_shows_figures_bar_basis_and_ledger(client, rep):
