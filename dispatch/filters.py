@@ -182,6 +182,8 @@ class EngineerPageFilter(EngineerFilter):
     opportunity = IdChoiceFilter(queryset=_dispatchable_opportunities)
     # The Monday of the week the board shows; week navigation changes only this.
     week = BoundedDateFilter()
+    # The day of that week the board draws (default: the searched day, or today).
+    day = BoundedDateFilter()
     skill_level = SkillLevelsFilter()
     work_order = IdFilter()
 

@@ -111,10 +111,10 @@ class EngineerSearchForm(forms.Form):
         fields["free_date"].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         fields["free_start"].widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
         fields["free_end"].widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-        for name in ("week", "work_order"):
+        for name in ("week", "day", "work_order"):
             fields[name].widget = forms.HiddenInput()
         fields["skill_level"].widget = forms.MultipleHiddenInput()
-        self.order_fields([*self.LABELS, "week", "skill_level", "work_order"])
+        self.order_fields([*self.LABELS, "week", "day", "skill_level", "work_order"])
 
     def offer(self, *, grades: list[str], resource_types: list[str]) -> None:
         """The grades and resource types engineers have, as the page's choices."""
@@ -150,7 +150,11 @@ class BookingForm(forms.Form):
 
     engineer = forms.ModelChoiceField(queryset=Engineer.objects.select_related("user"), widget=forms.HiddenInput)
     start = BoundedDateTimeField(widget=forms.HiddenInput)
-    hours = forms.TypedChoiceField(label=_("Length (hours)"), choices=LENGTH_CHOICES, coerce=int, initial="1")
+    hours = forms.TypedChoiceField(
+        label=_("Length (hours)"), choices=LENGTH_CHOICES, coerce=int, initial="1", required=False, empty_value=None
+    )
+    # A range chosen on the board (or typed without JavaScript): its end instead of a length.
+    end = BoundedDateTimeField(required=False, widget=forms.HiddenInput)
     opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=None, empty_label=None)
     stage = forms.ChoiceField(label=_("Presales stage"), choices=STAGE_CHOICES)
     activity = forms.ChoiceField(label=_("Activity"), choices=Activity.choices)
@@ -169,8 +173,19 @@ class BookingForm(forms.Form):
         self.fields["opportunity"].queryset = opportunities
         self.fields["work_order"].queryset = work_orders
 
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if end is None and data.get("hours") is None and "hours" not in self.errors:
+            self.add_error("hours", forms.Field.default_error_messages["required"])
+        if start is not None and end is not None and end <= start:
+            self.add_error("end", _("The booking must end after it starts."))
+        return data
+
     @property
-    def end(self) -> dt.datetime:
+    def interval_end(self) -> dt.datetime:
+        if self.cleaned_data.get("end") is not None:
+            return self.cleaned_data["end"]
         return self.cleaned_data["start"] + dt.timedelta(hours=self.cleaned_data["hours"])
 
     def booking_arguments(self) -> dict:
@@ -178,7 +193,7 @@ class BookingForm(forms.Form):
         end, and no desired start with a work order (it has its own; a booking without one opens
         one wanted from this). ``back`` is the page's alone."""
         data = {name: value for name, value in self.cleaned_data.items() if name not in ("hours", "back")}
-        data["end"] = self.end
+        data["end"] = self.interval_end
         if data["work_order"]:
             data["desired_start"] = None
         return data

@@ -12,6 +12,7 @@ app_name = "dispatch"
 
 urlpatterns = [
     path("find/", booking_views.find, name="find"),
+    path("find/lane/", booking_views.board_lane, name="board-lane"),
     path("book/", booking_views.book, name="book"),
     path("my-bookings/", booking_views.my_bookings, name="my-bookings"),
     path("work-orders/", work_order_views.work_order_index, name="work_orders"),

@@ -430,6 +430,7 @@ PAGE_ROWS = [
     ),
     Row("presales:no-role", "GET", expect(200)),
     Row("dispatch:find", "GET", ALL_BUT_ENGINEERS),
+    Row("dispatch:board-lane", "GET", ALL_BUT_ENGINEERS, query=lambda w: {"engineer": w.wang.pk}),
     Row("dispatch:book", "GET", SALES_PAGE, query=_page_booking),
     Row("dispatch:book", "POST", only(302, "rep", other_rep=Refused(200)), body=_page_booking),
     Row("dispatch:my-bookings", "GET", SALES_PAGE),

@@ -2,9 +2,10 @@
 nobody is free at the desired time."""
 
 import datetime as dt
+import itertools
 import zoneinfo
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
@@ -19,32 +20,21 @@ from presales.models import User
 
 BOARD_HOURS = (8, 20)  # the board shows 08:00–20:00 of each day, organisation time
 BOARD_DAYS = 7
-
-
-@dataclass
-class BoardHour:
-    """One hour column of the board, organisation time. Every engineer's cell of the column
-    shares it, so what a page derives from the hour (its labels) is worked out once."""
-
-    start: dt.datetime
-    end: dt.datetime
-    labels: dict = field(default_factory=dict)
+SNAP = dt.timedelta(minutes=15)  # what a selection on the board snaps to
 
 
 @dataclass(frozen=True)
-class BoardCell:
-    hour: BoardHour
+class Segment:
+    """One stretch of an engineer's board day in a single state, placed by percentage of the
+    board's hours so that a row is a few elements whatever the precision of the bookings."""
+
+    start: dt.datetime
+    end: dt.datetime
     state: str  # "free", "booking", "time_off", "off" (not working) or "past"
+    left: float  # percent of the board day before it
+    width: float  # percent of the board day it covers
     booking: Booking | None = None
     mine: bool = False  # the booking is on one of the viewer's opportunities
-
-    @property
-    def start(self) -> dt.datetime:
-        return self.hour.start
-
-    @property
-    def end(self) -> dt.datetime:
-        return self.hour.end
 
 
 def week_start(day: dt.date) -> dt.date:
@@ -56,45 +46,72 @@ def board_days(week: dt.date) -> list[dt.date]:
     return [week + dt.timedelta(days=offset) for offset in range(BOARD_DAYS)]
 
 
-def _board_hours(day: dt.date, tz: zoneinfo.ZoneInfo) -> list[BoardHour]:
+def board_window(day: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
     first, last = BOARD_HOURS
-    starts = [dt.datetime.combine(day, dt.time(hour), tzinfo=tz) for hour in range(first, last)]
-    return [BoardHour(start, start + dt.timedelta(hours=1)) for start in starts]
+    return dt.datetime.combine(day, dt.time(first), tzinfo=tz), dt.datetime.combine(day, dt.time(last), tzinfo=tz)
+
+
+def percent(moment: dt.datetime, day: dt.date, tz: dt.tzinfo) -> float:
+    """Where ``moment`` falls on the board day, 0–100 (clamped)."""
+    start, end = board_window(day, tz)
+    share = (moment - start) / (end - start)
+    return round(min(max(share, 0.0), 1.0) * 100, 3)
 
 
 def schedule_board(
-    *, engineers: Sequence[Engineer], week: dt.date, user: User, now: dt.datetime | None = None
+    *,
+    engineers: Sequence[Engineer],
+    week: dt.date,
+    user: User,
+    now: dt.datetime | None = None,
+    days: Sequence[dt.date] | None = None,
 ) -> list[dict]:
-    """One row per engineer, one cell per board hour of the week, each drawn from the same
-    availability the booking service checks. Queries do not grow with the number of engineers:
-    the callers prefetch working hours and ``schedules`` reads bookings and time off once."""
+    """One row per engineer, each day of the week (or only ``days``) as its segments, drawn from
+    the same availability the booking service checks. Queries do not grow with the number of
+    engineers: the callers prefetch working hours and ``schedules`` reads bookings and time off once."""
     now = now or timezone.now()
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    days = board_days(week)
+    days = list(days) if days is not None else board_days(week)
     start = dt.datetime.combine(days[0], dt.time(0), tzinfo=tz)
     end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
     found = schedules(list(engineers), start, end, with_bookings=True)
-    hours = [_board_hours(day, tz) for day in days]
-    rows = []
-    for engineer in engineers:
-        schedule = found[engineer.pk]
-        cells = [[_cell(schedule, hour, user, now) for hour in day_hours] for day_hours in hours]
-        rows.append({"engineer": engineer, "days": cells})
-    return rows
+    return [
+        {"engineer": engineer, "days": [day_segments(found[engineer.pk], day, tz, user, now) for day in days]}
+        for engineer in engineers
+    ]
 
 
-def _cell(schedule: Schedule, hour: BoardHour, user: User, now: dt.datetime) -> BoardCell:
-    start, end = hour.start, hour.end
+def day_segments(schedule: Schedule, day: dt.date, tz: dt.tzinfo, user: User, now: dt.datetime) -> list[Segment]:
+    """The board day cut at every change of state; adjacent pieces in the same state (the same
+    booking) are one segment."""
+    day_start, day_end = board_window(day, tz)
+    cuts = {day_start, day_end, now}
+    cuts |= {edge for busy in schedule.busy for edge in (busy.start, busy.end)}
+    cuts |= {edge for interval in schedule.free for edge in interval}
+    points = sorted(cut for cut in cuts if day_start <= cut <= day_end)
+    segments: list[Segment] = []
+    for start, end in itertools.pairwise(points):
+        state, booking, mine = _state(schedule, start, end, user, now)
+        last = segments[-1] if segments else None
+        if last is not None and (last.state, last.booking) == (state, booking):
+            start = last.start
+            segments.pop()
+        left = percent(start, day, tz)
+        segments.append(Segment(start, end, state, left, round(percent(end, day, tz) - left, 3), booking, mine))
+    return segments
+
+
+def _state(schedule: Schedule, start: dt.datetime, end: dt.datetime, user: User, now: dt.datetime) -> tuple:
     # Bookings before time off: a booking says more, and it is what the rep may act on.
     for kind in ("booking", "time_off"):
         for busy in schedule.busy:
             if busy.kind == kind and busy.start < end and busy.end > start:
                 booking = busy.booking
                 mine = booking is not None and booking.work_order.opportunity.owner_id == user.pk
-                return BoardCell(hour, kind, booking, mine)
+                return kind, booking, mine
     if not calendar.covers(schedule.free, start, end):
-        return BoardCell(hour, "off")
-    return BoardCell(hour, "free" if start >= now else "past")
+        return "off", None, False
+    return ("free" if start >= now else "past"), None, False
 
 
 # --- When nobody is free at the desired time ----------------------------------------------------

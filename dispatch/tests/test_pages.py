@@ -306,10 +306,19 @@ def desk(rep, other_rep, engineer_user, north, east, monday):
 
 
 def board_cells(response, username) -> dict[str, str]:
-    """The board row of one engineer as {"2026-04-06T10:00": state}."""
+    """The board row of one engineer as {"2026-04-06T10:00": state}, each board hour read from
+    the segment holding its start (the board draws segments, not hour cells)."""
     row = next(row for row in response.context["board"] if row["engineer"].user.username == username)
     tz = timezone.get_current_timezone()
-    return {cell.start.astimezone(tz).strftime("%Y-%m-%dT%H:%M"): cell.state for day in row["days"] for cell in day}
+    cells = {}
+    for segments in row["days"]:
+        for segment in segments:
+            moment = segment.start.astimezone(tz).replace(minute=0)
+            while moment < segment.end:
+                if moment >= segment.start:
+                    cells[moment.strftime("%Y-%m-%dT%H:%M")] = segment.state
+                moment += dt.timedelta(hours=1)
+    return cells
 
 
 def slot(day: dt.date, hour: int) -> str:
@@ -370,9 +379,11 @@ def test_board_draws_bookings_time_off_and_free_cells(client, rep, other_rep, de
     body = response.content.decode()
     assert "booked by you for Harbour Deal" in body
     assert "Other Deal" not in body  # another rep's deal is only "booked"
-    assert 'class="slot slot-time_off"' in body and 'class="slot slot-booking slot-mine"' in body
-    free = f'data-slot="{slot(monday, 9)}" data-state="free"'
-    assert free in body and 'hx-target="#booking-panel"' in body
+    assert 'class="seg seg-booking seg-mine"' in body  # the board draws Monday, the week's first day
+    free = f'data-state="free" data-start="{at(monday, 9).isoformat()}" data-end="{at(monday, 10).isoformat()}"'
+    assert free in body and 'id="booking-panel"' in body
+    tuesday = client.get(reverse("dispatch:find"), {"week": str(monday), "day": str(monday + dt.timedelta(days=1))})
+    assert 'class="seg seg-time_off"' in tuesday.content.decode()
 
 
 def test_board_week_navigation_keeps_the_search(client, rep, desk, monday):

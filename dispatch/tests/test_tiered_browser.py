@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from budgeting.tests.factories import open_budget
 from dispatch.models import Booking, Escalation, EscalationStatus
+from dispatch.tests.board_browser import select_range
 from dispatch.tests.test_browser import sign_in
 from dispatch.tests.tiers import centre_engineer, classed_opportunity, make_centre
 from presales.periods import Quarter
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def open_board(page, opportunity, monday: dt.date):
     page.goto(f"{reverse('dispatch:find')}?solution=A&opportunity={opportunity.pk}&week={monday}")
-    return page.locator('[data-testid="schedule-board"] tr[data-engineer="own"]')
+    select_range(page, "own", monday, dt.time(10), dt.time(11))
 
 
 def test_escalation_requested_approved_then_booking_succeeds(
@@ -30,7 +31,6 @@ def test_escalation_requested_approved_then_booking_succeeds(
     centre_engineer("own", centre=make_centre(solution_a, lead=lead), region=east)
     opportunity = classed_opportunity(rep, "D", region=north, solution=solution_a)
     open_budget(rep, str(Quarter.of(start)), allocated="100000.00")
-    cell = f'[data-slot="{monday:%Y-%m-%d}T10:00"]'
     page = browser_page
 
     # The rep: the search says why the engineer is not eligible, and booking is refused.
@@ -40,8 +40,7 @@ def test_escalation_requested_approved_then_booking_succeeds(
     reason = page.locator('[data-testid="engineers"] tr[data-engineer="own"] [data-eligibility]')
     assert reason.get_attribute("data-eligibility") == "escalation_required"
     assert reason.get_attribute("data-eligible") == "no"
-    row = open_board(page, opportunity, monday)
-    row.locator(cell).click()
+    open_board(page, opportunity, monday)
     page.get_by_test_id("confirm-booking").click()
     page.get_by_test_id("booking-error").wait_for()
     assert not Booking.objects.exists()
@@ -67,10 +66,9 @@ def test_escalation_requested_approved_then_booking_succeeds(
     # The rep books the same slot: it succeeds now.
     sign_in(page, "rep", password)
     page.wait_for_url(f"**{reverse('dispatch:find')}")
-    row = open_board(page, opportunity, monday)
+    open_board(page, opportunity, monday)
     reason = page.locator('[data-testid="engineers"] tr[data-engineer="own"] [data-eligibility]')
     assert reason.get_attribute("data-eligibility") == "escalated"
-    row.locator(cell).click()
     page.get_by_test_id("confirm-booking").click()
     page.get_by_test_id("booking-success").wait_for()
     booking = Booking.objects.get()

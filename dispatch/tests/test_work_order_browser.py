@@ -14,6 +14,7 @@ from django.utils import timezone
 from budgeting.tests.factories import open_budget
 from dispatch.models import Booking, WorkOrder
 from dispatch.services.engineers import engineer_upsert
+from dispatch.tests.board_browser import select_range
 from dispatch.tests.test_browser import sign_in
 from presales.periods import Quarter
 from presales.tests.factories import CustomerFactory, OpportunityFactory, RateFactory, SkillFactory, SolutionFactory
@@ -60,10 +61,8 @@ def test_a_booking_with_an_earlier_desired_start_is_a_slight_delay(browser_page,
     sign_in(page, "rep", password)
     page.wait_for_url(f"**{reverse('dispatch:find')}")
     page.goto(f"{reverse('dispatch:find')}?week={monday}")
-    cell = f'[data-testid="schedule-board"] tr[data-engineer="engineer"] [data-slot="{wednesday:%Y-%m-%d}T10:00"]'
-    page.locator(cell).click()
+    select_range(page, "engineer", wednesday, dt.time(10), dt.time(11))
     confirm = page.get_by_test_id("booking-confirm")
-    confirm.wait_for()
     desired = confirm.locator('input[name="desired_start"]')
     assert desired.input_value() == f"{wednesday:%Y-%m-%d}T10:00"  # default: the booking's start
     desired.fill(f"{monday:%Y-%m-%d}T10:00")  # two days earlier
@@ -141,13 +140,10 @@ def test_open_a_work_order_find_it_and_book_from_it(browser_page, rep, password,
     assert page.locator('table[data-testid="engineers"] tr[data-engineer="engineer"]').count() == 1
     shot(page, "06-find-from-work-order")
 
-    cell = f'[data-testid="schedule-board"] tr[data-engineer="engineer"] [data-slot="{tuesday:%Y-%m-%d}T14:00"]'
-    page.locator(cell).click()
+    select_range(page, "engineer", tuesday, dt.time(14), dt.time(16))  # the board opens at the searched day
     confirm = page.get_by_test_id("booking-confirm")
-    confirm.wait_for()
     assert confirm.get_by_test_id("fills-work-order").is_visible()
     assert confirm.locator('input[name="desired_start"]').count() == 0  # the work order's applies
-    confirm.locator('select[name="hours"]').select_option("2")
     expect(page.get_by_test_id("booking-confirm").locator('[data-figure="cost"]')).to_contain_text("000")  # 1,000
     page.get_by_test_id("confirm-booking").click()
     page.get_by_test_id("booking-success").wait_for()

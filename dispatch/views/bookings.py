@@ -3,7 +3,7 @@ engineer's own schedule. Views only parse, call one selector or service, and ren
 actions (ApplicationError) are shown where the user acted, with nothing written."""
 
 import datetime as dt
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -13,13 +13,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dispatch.filters import EngineerPageFilter
 from dispatch.forms import BookingForm, CancelForm, CompleteForm, EngineerSearchForm, RateForm
-from dispatch.selectors.board import EARLIEST_ENGINEERS, board_days, earliest_free_slots, schedule_board, week_start
+from dispatch.selectors.board import (
+    BOARD_HOURS,
+    EARLIEST_ENGINEERS,
+    board_days,
+    board_window,
+    earliest_free_slots,
+    percent,
+    schedule_board,
+    week_start,
+)
 from dispatch.selectors.bookings import (
     booking_delay,
     booking_quote,
@@ -111,6 +119,7 @@ def find(request):
         if set(request.GET) == {"work_order"}:  # opened from a work order: fill in its criteria
             return redirect(f"{reverse('dispatch:find')}?{urlencode(find_query(work_order), doseq=True)}")
     week = _board_week(form)
+    day = _board_day(form, week)
     context = {
         "form": form,
         "page": None,
@@ -130,47 +139,96 @@ def find(request):
         for engineer in page.object_list:  # evaluates the page once; the board reuses it
             if hasattr(engineer, "eligibility"):
                 engineer.eligibility_label = REASON_LABELS[engineer.eligibility]
-        opportunity = form.cleaned_data["opportunity"] or form.fields["opportunity"].queryset.first()
-        book_query = {"opportunity": opportunity.pk if opportunity else "", "back": request.GET.urlencode()}
-        if work_order is not None:  # the board's bookings fill it, on its opportunity
-            opportunity = work_order.opportunity
-            book_query |= {"opportunity": opportunity.pk, "work_order": work_order.pk}
-        context |= {
-            "page": page,
-            "board": _labelled(schedule_board(engineers=list(page.object_list), week=week, user=request.user)),
-            "book_url": reverse("dispatch:book"),
-            "opportunity": opportunity,
-            "book_query": urlencode(book_query),
-        }
+        board = schedule_board(engineers=list(page.object_list), week=week, user=request.user)
+        context |= {"page": page, "board": board} | _board_context(request, form, criteria, work_order, day, board)
         if criteria["free_from"] is not None and not page.object_list:
             context["earliest"] = _earliest_offer(criteria, request.user, form.cleaned_data["opportunity"])
-    start_of_week = dt.datetime.combine(week, dt.time(0), tzinfo=timezone.get_current_timezone())
     context |= {
         "week": week,
+        "day": day,
         "days": board_days(week),
-        "hours": [f"{hour:02d}" for hour in range(8, 20)],
-        "previous_week": _query(request, week=str(week - dt.timedelta(days=7))),
-        "next_week": _query(request, week=str(week + dt.timedelta(days=7))),
-        "this_week": _query(request, week=None),
-        "budget": budget_remaining(rep=request.user, moment=start_of_week),
+        "previous_week": _query(request, week=str(week - dt.timedelta(days=7)), day=None),
+        "next_week": _query(request, week=str(week + dt.timedelta(days=7)), day=None),
+        "this_week": _query(request, week=None, day=None),
+        "day_links": [(other, _query(request, week=str(week), day=str(other))) for other in board_days(week)],
+        "budget": _page_budget(request, week),
     }
     return render(request, "dispatch/find.html", context)
 
 
-def _labelled(board: list[dict]) -> list[dict]:
-    """Set the display strings of each hour column once; every engineer's cell of the column
-    shares them (formatted per cell in the template they were most of the page's time)."""
-    for day in board[0]["days"] if board else ():
-        for cell in day:
-            start, end = timezone.localtime(cell.hour.start), timezone.localtime(cell.hour.end)
-            slot = date_format(start, "Y-m-d\\TH:i")
-            cell.hour.labels.update(
-                slot=slot,
-                slot_query=quote(slot, safe="/"),  # as the template's urlencode filter
-                label=date_format(start, "D m-d H:i"),
-                end_label=date_format(end, "H:i"),
-            )
-    return board
+def _page_budget(request, week: dt.date) -> dict:
+    start_of_week = dt.datetime.combine(week, dt.time(0), tzinfo=timezone.get_current_timezone())
+    return budget_remaining(rep=request.user, moment=start_of_week)
+
+
+def _board_day(form: EngineerSearchForm, week: dt.date) -> dt.date:
+    """The day the board draws: the one asked for, else the searched day, else today, when in
+    the board's week; else its Monday. Past days are never the default."""
+    data = form.cleaned_data
+    days = board_days(week)
+    return next((day for day in (data.get("day"), data.get("free_date"), timezone.localdate()) if day in days), week)
+
+
+def _board_context(request, form, criteria: dict, work_order, day: dt.date, board: list[dict]) -> dict:
+    """What the board's rows draw for ``day``: each row's segments, the searched window and
+    "now" as positions on the day, and where a selection books (the work order the page fills,
+    or the chosen opportunity)."""
+    tz = timezone.get_current_timezone()
+    index = (day - week_start(day)).days
+    for row in board:
+        row["segments"] = row["days"][index] if len(row["days"]) > 1 else row["days"][0]
+    opportunity = form.cleaned_data["opportunity"] or form.fields["opportunity"].queryset.first()
+    book_query = {"opportunity": opportunity.pk if opportunity else "", "back": request.GET.urlencode()}
+    if work_order is not None:  # the board's bookings fill it, on its opportunity
+        opportunity = work_order.opportunity
+        book_query |= {"opportunity": opportunity.pk, "work_order": work_order.pk}
+    day_start, day_end = board_window(day, tz)
+    window = None
+    start, end = criteria["free_from"], criteria["free_to"]
+    if start is not None and end is not None and start < day_end and end > day_start:
+        left = percent(start, day, tz)
+        window = {"start": start, "end": end, "left": left, "width": round(percent(end, day, tz) - left, 3)}
+    now = timezone.now()
+    return {
+        "book_url": reverse("dispatch:book"),
+        "lane_url": reverse("dispatch:board-lane"),
+        "lane_query": _query(request, day=str(day), page=None, engineer=None),
+        "opportunity": opportunity,
+        "book_query": urlencode(book_query),
+        "board_day": day,
+        "board_hours": [f"{hour:02d}" for hour in range(*BOARD_HOURS)],
+        "window": window,
+        "now_left": percent(now, day, tz) if day_start <= now <= day_end else None,
+        "past_width": percent(now, day, tz),
+        "day_start": day_start,
+        "day_end": day_end,
+    }
+
+
+@role_required(*access.OPPORTUNITY_ROLES)
+def board_lane(request):
+    """One engineer's schedule on the board (and the rep's budget figure, out of band): what a
+    booking refreshes instead of the whole find page. Takes the find page's query and ``engineer``."""
+    search = _search(request)
+    form = search.form
+    engineer = engineers_for_board([as_id(request.GET.get("engineer")) or 0]).get(as_id(request.GET.get("engineer")))
+    if not form.is_valid() or engineer is None:
+        raise Http404("no such board row")
+    work_order = None
+    if form.cleaned_data["work_order"] is not None:
+        own = with_state(rep_work_orders(user=request.user), at=timezone.now())
+        work_order = get_object_or_404(own, pk=form.cleaned_data["work_order"])
+    week = _board_week(form)
+    day = _board_day(form, week)
+    board = schedule_board(engineers=[engineer], week=week, user=request.user, days=[day])
+    context = _board_context(request, form, search.search_criteria(), work_order, day, board)
+    context |= {
+        "row": board[0],
+        "can_book": access.is_rep(request.user),
+        "budget": _page_budget(request, week),
+        "refresh": True,
+    }
+    return render(request, "dispatch/_board_lane.html", context)
 
 
 def _earliest_offer(criteria: dict, user, opportunity=None) -> list:
@@ -209,10 +267,10 @@ def _confirm(request, form: BookingForm, *, error: ApplicationError | None = Non
     context["work_order"] = form.cleaned_data.get("work_order")
     if valid:
         data = form.cleaned_data
-        context |= {"engineer": data["engineer"], "start": data["start"], "end": form.end}
+        context |= {"engineer": data["engineer"], "start": data["start"], "end": form.interval_end}
         try:
             context["quote"] = booking_quote(
-                rep=request.user, engineer=data["engineer"], start=data["start"], end=form.end
+                rep=request.user, engineer=data["engineer"], start=data["start"], end=form.interval_end
             )
         except ApplicationError as refusal:  # e.g. no rate on the rate card for this engineer
             context["error"] = context["error"] or refusal
