@@ -128,8 +128,10 @@ def test_rep_books_exactly_the_searched_half_hour_window_on_the_only_free_row(
     rows = page.locator('[data-testid="schedule-board"] tr[data-engineer]')
     assert [rows.nth(i).get_attribute("data-engineer") for i in range(rows.count())] == ["engineer"]
     assert page.locator(".lane-window").count() == 1  # the searched window, drawn on the row
-    # Day view fits the card: no horizontal scroll on the board or the page.
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # Day view fits the card: no horizontal scroll on the board or the page, from 1280 px up.
+    for width in (1280, 1440):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
     remaining = page.locator('[data-testid="budget-remaining"] [data-figure="remaining"]')
     before_text = remaining.inner_text()
     before = amount(before_text)
@@ -137,7 +139,7 @@ def test_rep_books_exactly_the_searched_half_hour_window_on_the_only_free_row(
     free.focus()
     assert free.get_attribute("aria-label").endswith("09:00–09:15, 空闲")  # the focused slot's name
 
-    select_range(page, "engineer", monday, dt.time(13, 30), dt.time(14, 30))
+    select_range(page, "engineer", monday, dt.time(13, 30), dt.time(14, 30), drag=True)
     confirm = page.get_by_test_id("booking-confirm")
     assert "13:30–14:30" in confirm.get_by_test_id("booking-when").inner_text()
     assert amount(confirm.locator('[data-figure="cost"]').inner_text()) == Decimal("500.00")
@@ -158,3 +160,8 @@ def test_rep_books_exactly_the_searched_half_hour_window_on_the_only_free_row(
     booking = Booking.objects.get(engineer__user=engineer_user)
     assert (booking.start, booking.end, booking.cost) == (start, end, Decimal("500.00"))
     page.screenshot(path=str(SHOTS / "find-range-booked-1440.png"), full_page=True)
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    page.goto(f"{reverse('dispatch:find')}?skill=gis&week={monday}")  # everyone, now Wang is booked too
+    lane(page, "engineer").locator(booked).wait_for()
+    page.screenshot(path=str(SHOTS / "find-range-booked-1440-en.png"), full_page=True)
