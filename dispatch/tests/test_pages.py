@@ -505,6 +505,49 @@ def test_booking_without_javascript_redirects_back_to_the_search(client, rep, de
     assert page.templates[0].name == "dispatch/book.html"
 
 
+def _range(desk, day: dt.date, start: str, end: str) -> dict:
+    """A range selected on Wang's board row, as the board asks the confirmation for it."""
+    return {"engineer": desk.wang.pk, "start": f"{day}T{start}", "end": f"{day}T{end}", "opportunity": desk.deal.pk}
+
+
+def test_a_range_on_the_board_is_quoted_and_booked_exactly(client, rep, desk, monday):
+    """Any range snapped to 15 minutes, not whole hours: the seed's 13:30–14:30."""
+    client.force_login(rep)
+    params = _range(desk, monday, "13:30", "14:30")
+    quote = client.get(reverse("dispatch:book"), params, **EN, **HTMX).context["quote"]
+    assert (quote["hours"], quote["cost"]) == (Decimal("1.00"), Decimal("500.00"))
+    data = params | {"stage": "value_presentation", "activity": "exchange"}
+    response = client.post(reverse("dispatch:book"), data, **EN, **HTMX)
+    assert 'data-testid="booking-success"' in response.content.decode()
+    booking = Booking.objects.get()
+    assert (booking.start, booking.end, booking.cost) == (at(monday, 13, 30), at(monday, 14, 30), Decimal("500.00"))
+    # Without JavaScript the typed range gets the full confirmation page.
+    page = client.get(reverse("dispatch:book"), _range(desk, monday, "15:15", "16:00"), **EN)
+    assert page.templates[0].name == "dispatch/book.html" and page.context["quote"]["hours"] == Decimal("0.75")
+
+
+def test_a_range_ending_before_it_starts_is_refused_and_writes_nothing(client, rep, desk, monday):
+    client.force_login(rep)
+    data = _range(desk, monday, "14:30", "13:30") | {"stage": "value_presentation", "activity": "exchange"}
+    response = client.post(reverse("dispatch:book"), data, **EN, **HTMX)
+    assert "The booking must end after it starts." in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_after_a_booking_only_the_row_and_the_budget_reload(client, rep, desk, monday):
+    book(rep, desk.wang, desk.deal, at(monday, 13, 30), hours=1)
+    client.force_login(rep)
+    query = {"engineer": desk.wang.pk, "free_date": str(monday), "free_start": "13:30", "free_end": "14:30"}
+    response = client.get(reverse("dispatch:board-lane"), query, **EN, **HTMX)
+    body = response.content.decode()
+    assert body.count("<td") == 1 and f'id="lane-{desk.wang.pk}"' in body
+    start, end = at(monday, 13, 30).isoformat(), at(monday, 14, 30).isoformat()
+    busy = f'data-state="booking" data-start="{start}" data-end="{end}"'
+    assert busy in body and 'class="lane-window"' in body
+    assert 'hx-swap-oob="true"' in body and 'data-figure="remaining">99,500.00<' in body
+    assert client.get(reverse("dispatch:board-lane"), {"engineer": "0"}).status_code == 404
+
+
 def _post_booking(client, desk, start, *, opportunity=None, hours="1", engineer=None):
     data = {
         "engineer": (engineer or desk.wang).pk,
