@@ -99,8 +99,9 @@ def test_rep_books_on_the_board_and_the_engineer_acknowledges(browser_page, rep,
     assert booking.status == BookingStatus.ACKNOWLEDGED
 
 
+@pytest.mark.parametrize("way", ["drag", "keyboard"])
 def test_rep_books_exactly_the_searched_half_hour_window_on_the_only_free_row(
-    browser_page, rep, engineer_user, north, password
+    browser_page, rep, engineer_user, north, password, way
 ):
     """The seed's example: the customer wants 13:30–14:30, only Wang is free; the rep selects
     13:30–14:30 on Wang's row, confirms, and sees that row drawn busy and the budget fall by one
@@ -139,12 +140,22 @@ def test_rep_books_exactly_the_searched_half_hour_window_on_the_only_free_row(
     free.focus()
     assert free.get_attribute("aria-label").endswith("09:00–09:15, 空闲")  # the focused slot's name
 
-    select_range(page, "engineer", monday, dt.time(13, 30), dt.time(14, 30), drag=True)
+    if way == "drag":
+        select_range(page, "engineer", monday, dt.time(13, 30), dt.time(14, 30), drag=True)
+    else:  # arrows move a 15-minute cursor, Enter marks the start and then the last slot
+        for _ in range(18):  # 09:00 → 13:30
+            page.keyboard.press("ArrowRight")
+        assert free.get_attribute("aria-label").endswith("13:30–13:45, 空闲")
+        page.keyboard.press("Enter")
+        for _ in range(3):  # → 14:15–14:30
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+        page.get_by_test_id("booking-confirm").wait_for()
     confirm = page.get_by_test_id("booking-confirm")
     assert "13:30–14:30" in confirm.get_by_test_id("booking-when").inner_text()
     assert amount(confirm.locator('[data-figure="cost"]').inner_text()) == Decimal("500.00")
     assert amount(confirm.locator('[data-figure="remaining-after"]').inner_text()) == before - Decimal("500.00")
-    page.screenshot(path=str(SHOTS / "find-range-confirm-1440.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"find-range-confirm-1440-{way}.png"), full_page=True)
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.get_by_test_id("confirm-booking").click()
@@ -159,9 +170,12 @@ def test_rep_books_exactly_the_searched_half_hour_window_on_the_only_free_row(
     assert any("/find/lane/" in url for url in requests)
     booking = Booking.objects.get(engineer__user=engineer_user)
     assert (booking.start, booking.end, booking.cost) == (start, end, Decimal("500.00"))
-    page.screenshot(path=str(SHOTS / "find-range-booked-1440.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"find-range-booked-1440-{way}.png"), full_page=True)
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
     page.goto(f"{reverse('dispatch:find')}?skill=gis&week={monday}")  # everyone, now Wang is booked too
     lane(page, "engineer").locator(booked).wait_for()
-    page.screenshot(path=str(SHOTS / "find-range-booked-1440-en.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"find-range-booked-1440-en-{way}.png"), full_page=True)
+    page.goto(f"{reverse('dispatch:find')}?skill=gis")  # this week: opens at today, "now" marked
+    assert page.locator(".board-day-link[aria-current=date]").get_attribute("data-day") == str(today)
+    page.screenshot(path=str(SHOTS / f"find-today-1440-en-{way}.png"), full_page=True)
