@@ -1,6 +1,7 @@
 """The rep's and the engineer's pages on a 390 px phone: my bookings, my schedule (acknowledge,
 complete) and the regional dashboard fit the screen with no sideways page scroll, and every
-row's action button is on screen. Screenshots land in var/screenshots/ for a person to look at."""
+row's action button is on screen. Screenshots, in Chinese and English, land in var/screenshots/
+for a person to look at."""
 
 import datetime as dt
 from pathlib import Path
@@ -25,7 +26,8 @@ SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 def shoot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"mobile-{name}.png"))
+    language = page.evaluate("document.documentElement.lang")
+    page.screenshot(path=str(SHOTS / f"mobile-{name}-{language}.png"))
 
 
 def fits_the_phone(page, name: str) -> None:
@@ -33,6 +35,14 @@ def fits_the_phone(page, name: str) -> None:
     shoot(page, name)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{name}: the page is {width} px wide"
+
+
+def sign_in_speaking(page, username: str, password: str, language: str) -> None:
+    sign_in(page, username, password)
+    page.wait_for_load_state("networkidle")
+    if page.evaluate("document.documentElement.lang") != language:
+        page.locator(f'.lang-switch button[value="{language}"]').click()
+        page.wait_for_function(f"document.documentElement.lang === '{language}'")
 
 
 def on_screen(locator, shot: str | None = None) -> None:
@@ -70,21 +80,22 @@ def next_week_booking(reference_day):  # noqa: F811 (the fixture imported above)
     return booking_create(**arguments, start=start, end=start + dt.timedelta(hours=2))
 
 
-def test_the_reps_and_the_engineers_pages_fit_a_phone(next_week_booking, browser_page, password):
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_reps_and_the_engineers_pages_fit_a_phone(next_week_booking, browser_page, password, language):
     page = browser_page
     page.set_viewport_size(PHONE)
 
-    sign_in(page, "rep_a", password)
-    page.wait_for_url("**/")
+    sign_in_speaking(page, "rep_a", password, language)
     page.goto(reverse("dispatch:my-bookings"))
+    assert page.evaluate("document.documentElement.lang") == language
     fits_the_phone(page, "my-bookings")
     on_screen(page.locator(f'tr[data-booking="{next_week_booking.pk}"]').get_by_test_id("cancel-booking"))
     on_screen(page.get_by_test_id("rate-booking").first, "my-bookings-rate")
 
     page.get_by_test_id("sign-out").click()
     page.wait_for_url(f"**{reverse('login')}")
-    sign_in(page, "zhang", password)
-    page.wait_for_url(f"**{reverse('dispatch:my-schedule')}")
+    sign_in_speaking(page, "zhang", password, language)
+    page.goto(reverse("dispatch:my-schedule"))
     fits_the_phone(page, "my-schedule")
     row = page.get_by_test_id("upcoming").locator(f'tr[data-booking="{next_week_booking.pk}"]')
     acknowledge = row.get_by_test_id("acknowledge-booking")
@@ -99,8 +110,7 @@ def test_the_reps_and_the_engineers_pages_fit_a_phone(next_week_booking, browser
 
     page.get_by_test_id("sign-out").click()
     page.wait_for_url(f"**{reverse('login')}")
-    sign_in(page, "mgr_north", password)
-    page.wait_for_url(f"**{reverse('monitoring:dashboard')}")
+    sign_in_speaking(page, "mgr_north", password, language)
     page.goto(f"{reverse('monitoring:dashboard')}?date={AS_OF.date().isoformat()}")
     fits_the_phone(page, "dashboard")
     on_screen(page.get_by_test_id("acknowledge-alert").first, "dashboard-alert")
