@@ -24,7 +24,7 @@ from presales import access
 from presales.choices import CustomerTier
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
-from presales.feedback import message_refusal
+from presales.feedback import keep_typed, message_refusal
 from presales.periods import Quarter, validate_quarter
 from presales.spreadsheet import csv_response
 
@@ -137,6 +137,7 @@ def adjust(request, pk):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
+        keep_typed(request)
         return redirect(back)
     try:
         budget_adjust(
@@ -144,6 +145,7 @@ def adjust(request, pk):
         )
     except ApplicationError as error:
         message_refusal(request, error)
+        keep_typed(request)
         return redirect(back)
     messages.success(
         request,

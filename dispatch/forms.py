@@ -10,7 +10,7 @@ from dispatch.models import MAX_ENGINEERS_NEEDED, Engineer
 from dispatch.rules.ratings import SCORES
 from dispatch.selectors.engineers import ORDERINGS, check_free_window
 from dispatch.services.work_orders import MAX_SKILLS
-from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage
+from presales.choices import DISPATCHABLE_STAGES, Activity, PresalesStage, resource_type_label
 from presales.exceptions import ValidationFailed
 from presales.inputs import BoundedDateField, BoundedDateTimeField
 from presales.models import Skill, Solution
@@ -120,7 +120,7 @@ class EngineerSearchForm(forms.Form):
         """The grades and resource types engineers have, as the page's choices."""
         self.fields["grade"].widget = forms.Select(choices=[("", _("Any"))] + [(grade, grade) for grade in grades])
         self.fields["resource_type"].widget = forms.Select(
-            choices=[("", _("Any"))] + [(kind, kind) for kind in resource_types]
+            choices=[("", _("Any"))] + [(kind, resource_type_label(kind)) for kind in resource_types]
         )
 
     def clean(self):
@@ -286,7 +286,9 @@ class WorkOrderForm(RequestForm):
         super().__init__(*args, **kwargs)
         self.fields["opportunity"].queryset = opportunities
         self.fields["grade"].choices = [("", _("Any"))] + [(grade, grade) for grade in grades]
-        self.fields["resource_type"].choices = [("", _("Any"))] + [(kind, kind) for kind in resource_types]
+        self.fields["resource_type"].choices = [("", _("Any"))] + [
+            (kind, resource_type_label(kind)) for kind in resource_types
+        ]
 
 
 class RequiredSkillForm(forms.Form):

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from budgeting.models import Budget
@@ -307,7 +308,9 @@ class WorkOrderSkill(models.Model):
 
 class BookingStatus(models.TextChoices):
     BOOKED = "booked", _("Booked")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    # The engineer accepted the booking; the context keeps it apart from an acknowledged alert
+    # and a confirmed grab order, which read differently in Chinese.
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("booking status", "Acknowledged")
     COMPLETED = "completed", _("Completed")
     RATED = "rated", _("Rated")
     CANCELLED = "cancelled", _("Cancelled")

@@ -21,7 +21,7 @@ from grabbing.services import grab_orders as grab_order_services
 from presales import access
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError, BudgetExceeded
-from presales.feedback import message_refusal
+from presales.feedback import keep_typed, message_refusal
 from presales.inputs import as_id
 from presales.models import Region
 
@@ -161,7 +161,7 @@ def invitations(request):
     return render(
         request,
         "grabbing/invitations.html",
-        {"invitations": rows, "question_form": QuestionForm()},
+        {"invitations": rows},
     )
 
 
@@ -194,8 +194,10 @@ def ask(request, pk):
             )
         except ApplicationError as error:
             message_refusal(request, error)
+            keep_typed(request)
         else:
             messages.success(request, _("Message sent."))
     else:
         messages.error(request, _("Write a message of 1 to 2000 characters."))
+        keep_typed(request)
     return redirect("grabbing:mine" if is_rep else "grabbing:invitations")

@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from dispatch.rules.utilisation import utilisation
@@ -182,7 +183,7 @@ class ContingencyPlan(models.Model):
 
 class AlertStatus(models.TextChoices):
     OPEN = "open", _("Open")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("alert status", "Acknowledged")
     RESOLVED = "resolved", _("Resolved")
 
 

@@ -54,3 +54,20 @@ class Activity(models.TextChoices):
     BID_WRITING = "bid_writing", _("Bid writing")
     BIDDING = "bidding", _("Bidding")
     OTHER = "other", _("Other")
+
+
+# Resource types are codes on the rate card (an admin may add one); the known ones read as
+# words in either language, an unknown one as its code made readable.
+RESOURCE_TYPE_LABELS = {
+    "architect": _("Solution architect"),
+    "presales": _("Presales engineer"),
+    "test": _("Test engineer"),
+    "delivery_pm": _("Delivery PM"),
+    "pm": _("Project manager"),
+}
+
+
+def resource_type_label(code: str) -> str:
+    if code in RESOURCE_TYPE_LABELS:
+        return str(RESOURCE_TYPE_LABELS[code])
+    return code.replace("_", " ").capitalize()

@@ -1,8 +1,10 @@
 """Template context shared by every page: the signed-in user's navigation and roles."""
 
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from presales import access
+from presales.feedback import take_typed
 from presales.navigation import nav_items_for
 
 
@@ -23,3 +25,9 @@ def navigation(request) -> dict:
     ]
     labels = access.role_labels(user)
     return {"nav_items": items, "current_url_name": current, "user_role_labels": labels}
+
+
+def typed(request) -> dict:
+    """``typed``: what a refused post kept (presales.feedback.keep_typed), taken only by a page
+    that reads it, so a row's form can put back what was typed into it."""
+    return {"typed": SimpleLazyObject(lambda: take_typed(request))}

@@ -623,6 +623,18 @@ def test_rep_cancels_in_place(client, rep, desk, monday):
     assert booking.status == BookingStatus.CANCELLED and desk.budget.reserved == 0
 
 
+def test_a_cancelled_booking_shows_its_cost_released_not_reserved(client, rep, desk, monday):
+    booking = book(rep, desk.wang, desk.deal, at(monday, 10))
+    client.force_login(rep)
+    row = client.post(reverse("dispatch:booking-cancel", args=[booking.pk]), **EN, **HTMX).content.decode()
+    assert 'data-testid="cost-released"' in row and "reserved, " not in row
+    for url in (reverse("dispatch:my-bookings"), reverse("dispatch:work_order", args=[booking.work_order_id])):
+        page = client.get(url, **EN).content.decode()
+        assert "<del>500.00</del>" in page and "released: cancelled" in page, url
+        assert "reserved, 1 h" not in page, url
+    assert "已释放（已取消）" in client.get(reverse("dispatch:my-bookings")).content.decode()
+
+
 def test_rep_cannot_act_on_another_reps_booking(client, rep, other_rep, desk, monday):
     booking = book(other_rep, desk.wang, desk.other_deal, at(monday, 10))
     client.force_login(rep)

@@ -54,7 +54,7 @@ from presales import access
 from presales.core.pagination import RankedPaginator
 from presales.decorators import role_required
 from presales.exceptions import ApplicationError
-from presales.feedback import message_refusal
+from presales.feedback import keep_typed, message_refusal, typed_input
 from presales.inputs import as_id
 from presales.models import Solution
 
@@ -356,10 +356,14 @@ def _act(request, booking, action, *, form_class, template, back, after):
     if not request.htmx:
         if error:
             message_refusal(request, error)
+            keep_typed(request)
         else:
             messages.success(request, _("Booking #%(id)s updated.") % {"id": booking.pk})
         return redirect(back)
-    return render(request, template, {"booking": booking, "error": error, "rate_form": form})
+    context = {"booking": booking, "error": error, "rate_form": form}
+    if error:  # the row redrawn with what was typed into the refused form
+        context["typed"] = typed_input(request)
+    return render(request, template, context)
 
 
 def _rep_booking(request, pk):

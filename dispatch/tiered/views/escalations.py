@@ -4,6 +4,7 @@ write nothing; the rules live in dispatch.tiered.escalations."""
 
 from django import forms
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -13,7 +14,7 @@ from dispatch.tiered import escalations as escalation_services
 from presales import access
 from presales.choices import DELIVERY_CENTRE_CLASSES
 from presales.decorators import role_required
-from presales.feedback import act_on_form
+from presales.feedback import act_on_form, take_typed
 from presales.selectors.opportunities import opportunity_list
 
 
@@ -45,7 +46,8 @@ def escalations(request):
     user = request.user
     form = None
     if access.is_rep(user):
-        form = EscalationRequestForm(user=user, initial={"opportunity": request.GET.get("opportunity")})
+        typed = take_typed(request, reverse("dispatch:escalation-request"))
+        form = EscalationRequestForm(user=user, initial={"opportunity": request.GET.get("opportunity")} | typed)
     rows = Escalation.objects.restrict(user).with_parties().order_by("-requested_at", "-pk")[:100]
     context = {
         "form": form,

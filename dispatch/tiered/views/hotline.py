@@ -4,6 +4,7 @@ dispatch.tiered.hotline."""
 
 from django import forms
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -12,7 +13,7 @@ from dispatch.models import HotlineRequest, HotlineUrgency
 from dispatch.tiered import hotline as hotline_services
 from presales import access
 from presales.decorators import role_required
-from presales.feedback import act_on_form
+from presales.feedback import act_on_form, take_typed
 from presales.selectors.opportunities import opportunity_list
 
 READERS = access.ALL_ROLES
@@ -42,7 +43,11 @@ def hotline(request):
     on-duty engineer's with a box to answer the open ones."""
     user = request.user
     context = {
-        "form": HotlineAskForm(user=user) if access.is_rep(user) else None,
+        "form": (
+            HotlineAskForm(user=user, initial=take_typed(request, reverse("dispatch:hotline-ask")))
+            if access.is_rep(user)
+            else None
+        ),
         "requests": HotlineRequest.objects.restrict(user).with_parties().order_by("-requested_at", "-pk")[:100],
     }
     return render(request, "dispatch/hotline.html", context)
